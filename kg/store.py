@@ -1,0 +1,223 @@
+"""The only module that opens a ``pyoxigraph.Store``.
+
+Each article lives in its own named graph and is written in one transaction
+(:func:`replace_article`): a crash leaves the article either complete or absent.
+
+Examples
+--------
+>>> from pyoxigraph import NamedNode, Literal, Quad
+>>> s = open_store(None)  # in memory
+>>> g = "https://w3id.org/edukg/graph/article/a"
+>>> a = "https://w3id.org/edukg/id/article/a"
+>>> replace_article(s, a, [Quad(NamedNode(a), NamedNode(EDU.contentHash), Literal("h1"), NamedNode(g))])
+>>> article_hash(s, a)
+'h1'
+>>> rows(s, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+[{'n': '1'}]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from pyoxigraph import (
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Store,
+    Variable,
+    Triple,
+    parse,
+    serialize,
+)
+
+from .errors import ConfigError, QueryError
+from .vocab import EDU, EDU_NS, GRAPH_NS, ID_NS, PREFIXES
+
+__all__ = [
+    "ONTOLOGY_GRAPH",
+    "DUMP_FORMATS",
+    "open_store",
+    "article_hash",
+    "article_graphs",
+    "replace_article",
+    "remove_article",
+    "load_ontology",
+    "run_query",
+    "rows",
+    "dump",
+    "stats",
+]
+
+ONTOLOGY_GRAPH = GRAPH_NS + "ontology"
+
+DUMP_FORMATS: dict[str, RdfFormat] = {
+    "nquads": RdfFormat.N_QUADS,
+    "trig": RdfFormat.TRIG,
+    "turtle": RdfFormat.TURTLE,
+    "ntriples": RdfFormat.N_TRIPLES,
+    "jsonld": RdfFormat.JSON_LD,
+    "rdfxml": RdfFormat.RDF_XML,
+}
+
+
+def open_store(path: str | Path | None, *, read_only: bool = False) -> Store:
+    """Open (creating if needed) the on-disk store at ``path``; ``None`` is in memory."""
+    if path is None:
+        return Store()
+    path = Path(path)
+    try:
+        if read_only:
+            return Store.read_only(str(path))
+        path.mkdir(parents=True, exist_ok=True)
+        return Store(str(path))
+    except OSError as exc:
+        raise ConfigError(f"cannot open store at {path}: {exc}") from exc
+
+
+def article_hash(store: Store, article_iri: str) -> str | None:
+    """The content hash recorded for an article, or None if it is not stored."""
+    node = NamedNode(article_iri)
+    graph = NamedNode(GRAPH_NS + article_iri[len(ID_NS) :])
+    for quad in store.quads_for_pattern(node, NamedNode(EDU.contentHash), None, graph):
+        return quad.object.value
+    return None
+
+
+def article_graphs(store: Store) -> dict[str, str]:
+    """Map of article IRI -> content hash for every stored article."""
+    q = f"SELECT ?a ?h WHERE {{ GRAPH ?g {{ ?a <{EDU.contentHash}> ?h }} }}"
+    return {sol["a"].value: sol["h"].value for sol in store.query(q)}
+
+
+def replace_article(store: Store, article_iri: str, quads: Iterable[Quad]) -> None:
+    """Replace the named graph of ``article_iri`` with ``quads``.
+
+    The old graph is dropped and the new one written; the new graph, including
+    the content hash that marks it complete, is written in one transaction.
+    """
+    graph = NamedNode(GRAPH_NS + article_iri[len(ID_NS) :])
+    quads = list(quads)
+    if any(q.graph_name != graph for q in quads):
+        raise ValueError(f"every quad must be in {graph.value}")
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
+    store.extend(quads)
+
+
+def remove_article(store: Store, article_iri: str) -> None:
+    graph = NamedNode(GRAPH_NS + article_iri[len(ID_NS) :])
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
+
+
+def load_ontology(store: Store, ttl_path: Path) -> bool:
+    """Load ``ttl_path`` into the ontology graph if it changed; True if (re)loaded."""
+    data = ttl_path.read_bytes()
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    graph = NamedNode(ONTOLOGY_GRAPH)
+    marker = (NamedNode(ONTOLOGY_GRAPH), NamedNode(EDU.contentHash))
+    for quad in store.quads_for_pattern(marker[0], marker[1], None, graph):
+        if quad.object.value == digest:
+            return False
+    quads = [Quad(t.subject, t.predicate, t.object, graph) for t in parse(data, format=RdfFormat.TURTLE)]
+    quads.append(Quad(marker[0], marker[1], Literal(digest), graph))
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
+    store.extend(quads)
+    return True
+
+
+def run_query(
+    store: Store,
+    sparql: str,
+    *,
+    substitutions: dict[str, Any] | None = None,
+    union: bool = True,
+    default_graph: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+) -> QuerySolutions | QueryTriples | QueryBoolean:
+    """Run SPARQL with the ontology prefixes predeclared; the default graph is the union.
+
+    Syntax errors become :class:`QueryError` (HTTP 400) with the parser's message.
+    """
+    kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+    if default_graph:
+        kwargs["default_graph"] = [NamedNode(g) if g else DefaultGraph() for g in default_graph]
+    else:
+        kwargs["use_default_graph_as_union"] = union
+    if named_graphs:
+        kwargs["named_graphs"] = [NamedNode(g) for g in named_graphs]
+    if substitutions:
+        kwargs["substitutions"] = {Variable(k): v for k, v in substitutions.items()}
+    try:
+        return store.query(sparql, **kwargs)
+    except SyntaxError as exc:
+        raise QueryError(str(exc), lineno=getattr(exc, "lineno", None), offset=getattr(exc, "offset", None)) from exc
+
+
+def rows(store: Store, sparql: str, **kwargs: Any) -> list[dict[str, str]]:
+    """SELECT results as a list of {variable: lexical value} dicts (unbound left out)."""
+    result = run_query(store, sparql, **kwargs)
+    if not isinstance(result, QuerySolutions):
+        raise QueryError("expected a SELECT query")
+    names = [v.value for v in result.variables]
+    out = []
+    for sol in result:
+        out.append({n: sol[n].value for n in names if sol[n] is not None})
+    return out
+
+
+def dump(store: Store, output: IO[bytes] | str | Path, fmt: str = "nquads") -> None:
+    """Write the whole dataset. N-Quads output is sorted, so equal datasets dump equal."""
+    if fmt not in DUMP_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(DUMP_FORMATS)}")
+    rdf_format = DUMP_FORMATS[fmt]
+    if fmt == "nquads":
+        buf = store.dump(format=RdfFormat.N_QUADS)
+        lines = sorted(set(buf.splitlines(keepends=True)))
+        data = b"".join(lines)
+    elif rdf_format.supports_datasets:
+        data = store.dump(format=rdf_format, prefixes=PREFIXES)
+    else:
+        data = _dump_union(store, rdf_format)
+    if isinstance(output, str | Path):
+        Path(output).write_bytes(data)
+    else:
+        output.write(data)
+
+
+def _dump_union(store: Store, rdf_format: RdfFormat) -> bytes:
+    seen = {(q.subject, q.predicate, q.object) for q in store}
+    triples = sorted((Triple(s, p, o) for s, p, o in seen), key=str)
+    out = io.BytesIO()
+    serialize(triples, out, format=rdf_format, prefixes=PREFIXES)
+    return out.getvalue()
+
+
+def stats(store: Store) -> dict[str, Any]:
+    """Counts for ``/healthz`` and build summaries."""
+    q_articles = f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{EDU.Article}> }}"
+    q_classes = f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+        GRAPH ?g {{ ?e a ?c }} FILTER(STRSTARTS(STR(?g), "{GRAPH_NS}article/"))
+        FILTER(STRSTARTS(STR(?c), "{EDU_NS}"))
+    }} GROUP BY ?c"""
+    articles = int(rows(store, q_articles)[0]["n"])
+    per_class = {r["c"].rsplit("#", 1)[-1]: int(r["n"]) for r in rows(store, q_classes)}
+    entities = sum(n for c, n in per_class.items() if c not in {"Article", "Observation", "Evidence"})
+    return {
+        "articles": articles,
+        "quads": len(store),
+        "entities": entities,
+        "classes": dict(sorted(per_class.items())),
+    }
+
