@@ -1,0 +1,142 @@
+"""The ``kg`` command line: each command is a thin layer over library functions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import KGError
+
+__all__ = ["main"]
+
+store_option = click.option(
+    "--store",
+    envvar="KG_STORE",
+    default=None,
+    help="Store directory (default data/store; KG_STORE overrides).",
+)
+
+
+def _settings(**overrides) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except KGError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+class _Group(click.Group):
+    """Turns every KGError into a clean one-line error and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KGError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="kg")
+def main() -> None:
+    """edukg: turn news on Chinese education reform into a queryable knowledge graph."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option("--jobs", "-j", type=int, default=None, help="Extraction processes (default 1).")
+@click.option("--quiet", "-q", is_flag=True, help="No per-article progress lines.")
+def build(inputs: tuple[Path, ...], store: str | None, jobs: int | None, quiet: bool) -> None:
+    """Read articles (files or folders: .txt, .html, .jsonl) into the store; incremental."""
+    from .pipeline import build as run_build
+
+    settings = _settings(store=store, jobs=jobs)
+    n = 0
+
+    def progress(event) -> None:
+        nonlocal n
+        n += 1
+        if event.status == "skipped":
+            click.secho(f"[{n}] skipped {event.source}: {event.detail}", err=True, fg="yellow")
+        elif not quiet:
+            click.echo(f"[{n}] {event.status} {event.source} {event.detail}".rstrip(), err=True)
+
+    report = run_build(inputs, settings.store, jobs=settings.jobs, on_event=progress)
+    click.echo(
+        f"articles read {report.read}: {report.added} added, {report.replaced} replaced, "
+        f"{report.unchanged} unchanged; skipped {len(report.skipped)}; "
+        f"entities {report.entities}; quads {report.quads}; {report.seconds:.1f} s",
+        err=True,
+    )
+    for source, reason in report.skipped:
+        click.echo(f"  skipped {source}: {reason}", err=True)
+    if report.skipped:
+        sys.exit(1)
+
+
+@main.command()
+@store_option
+@click.option(
+    "--format", "fmt", default="nquads", show_default=True,
+    type=click.Choice(["nquads", "trig", "turtle", "ntriples", "jsonld", "rdfxml"]),
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="File to write (default stdout).")
+def dump(store: str | None, fmt: str, output: Path | None) -> None:
+    """Write the whole dataset (N-Quads sorted, so equal datasets dump equal)."""
+    from . import store as kgstore
+
+    settings = _settings(store=store)
+    st = kgstore.open_store(_existing(settings.store))
+    kgstore.dump(st, output if output else sys.stdout.buffer, fmt)
+    if output:
+        click.echo(f"wrote {output} ({output.stat().st_size} bytes, {len(st)} quads)", err=True)
+
+
+@main.command()
+@click.argument("query_or_file")
+@store_option
+@click.option(
+    "--format", "fmt", default="table", show_default=True,
+    type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "nquads"]),
+)
+@click.option("--param", "-p", multiple=True, help="Bind a variable: NAME=VALUE (IRI if it looks like one).")
+def query(query_or_file: str, store: str | None, fmt: str, param: tuple[str, ...]) -> None:
+    """Run SPARQL: a query string, a .rq file, or the name of a query in queries/."""
+    from .querycli import render, resolve_query_text
+
+    settings = _settings(store=store)
+    text = resolve_query_text(query_or_file, settings.queries_dir)
+    from . import store as kgstore
+
+    st = kgstore.open_store(_existing(settings.store))
+    sys.stdout.write(render(st, text, fmt, param))
+
+
+@main.command()
+@store_option
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--workers", type=int, default=None, help="WSGI worker processes (default 2).")
+@click.option("--base-url", default=None, help="Public base URL when behind a reverse proxy.")
+@click.option("--dev", is_flag=True, help="Flask's development server (single process, reloads).")
+def serve(store: str | None, host: str | None, port: int | None, workers: int | None,
+          base_url: str | None, dev: bool) -> None:
+    """Serve SPARQL, linked-data pages, named queries and exports over HTTP."""
+    from .serve import run
+
+    settings = _settings(store=store, host=host, port=port, workers=workers, base_url=base_url)
+    _existing(settings.store)
+    run(settings, dev=dev)
+
+
+def _existing(store: str) -> str:
+    if "://" not in store and not Path(store).exists():
+        raise click.ClickException(f"no store at {store}: run `kg build` first (or pass --store)")
+    return store
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

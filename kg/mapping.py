@@ -1,0 +1,184 @@
+"""Map a resolved article to quads in its own named graph (see docs/decisions/0001-rdf-shape.md).
+
+No IO here: the result is a list of ``pyoxigraph.Quad`` ready for :func:`kg.store.replace_article`.
+
+Examples
+--------
+>>> from kg.model import Article, Resolution
+>>> art = Article(id="a1", source_file="a1.txt", lang="en", title="T", date="2022-05-15",
+...               text="T\\nbody", content_hash="sha256:x")
+>>> quads = to_quads(Resolution(article=art, entities=(), mentions=(), facts=(), observations=()))
+>>> sorted({q.graph_name.value for q in quads})
+['https://w3id.org/edukg/graph/article/a1']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from .model import Article, Entity, Resolution, ResolvedFact, ResolvedObservation, Span
+from .vocab import EDU, ID_NS, article_iri, entity_iri, graph_iri, unit_iri
+
+__all__ = ["to_quads", "sentence_of"]
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+QB = "http://purl.org/linked-data/cube#"
+
+_TYPE = NamedNode(RDF + "type")
+_INT = NamedNode(XSD + "integer")
+_DEC = NamedNode(XSD + "decimal")
+_DATE = NamedNode(XSD + "date")
+_GYEAR = NamedNode(XSD + "gYear")
+_BOOL = NamedNode(XSD + "boolean")
+
+
+def _n(iri: str) -> NamedNode:
+    return NamedNode(iri)
+
+
+def _int(value: int) -> Literal:
+    return Literal(str(value), datatype=_INT)
+
+
+def number_literal(value: Decimal) -> Literal:
+    """``xsd:integer`` for whole numbers, ``xsd:decimal`` otherwise.
+
+    >>> number_literal(Decimal("23000.0")).value, number_literal(Decimal("80.90")).value
+    ('23000', '80.9')
+    """
+    if value == value.to_integral_value():
+        return Literal(str(int(value)), datatype=_INT)
+    text = format(value.normalize(), "f")
+    return Literal(text, datatype=_DEC)
+
+
+def sentence_of(span: Span, sentences: tuple[Span, ...]) -> Span:
+    """The sentence span containing ``span`` (or ``span`` itself if none does)."""
+    for sent in sentences:
+        if sent.start <= span.start and span.end <= sent.end:
+            return sent
+    covering = [s for s in sentences if s.start < span.end and span.start < s.end]
+    if covering:
+        return Span(min(s.start for s in covering), max(s.end for s in covering))
+    return span
+
+
+def to_quads(res: Resolution) -> list[Quad]:
+    """All quads of one article, in the article's named graph."""
+    art = res.article
+    a_iri = article_iri(art.id)
+    g = _n(graph_iri(a_iri))
+    triples: list[tuple] = []
+    triples += _article_triples(art, a_iri)
+    for entity in res.entities:
+        triples += _entity_triples(entity)
+        triples.append((_n(a_iri), _n(EDU.mentions), _n(entity_iri(entity.key))))
+    for span, key in res.mentions:
+        fact = ResolvedFact(subject="", predicate="mentions", object=key, evidence=span)
+        triples += _evidence_triples(art, a_iri, fact, res.sentences, subject_iri=a_iri)
+    for fact in res.facts:
+        triples.append((_n(entity_iri(fact.subject)), _n(EDU[fact.predicate]), _n(entity_iri(fact.object))))
+        triples += _evidence_triples(art, a_iri, fact, res.sentences)
+    for obs in res.observations:
+        triples += _observation_triples(art, a_iri, obs, res.sentences)
+    seen: set[Quad] = set()
+    out = []
+    for s, p, o in triples:
+        quad = Quad(s, p, o, g)
+        if quad not in seen:
+            seen.add(quad)
+            out.append(quad)
+    return out
+
+
+def _article_triples(art: Article, a_iri: str) -> list[tuple]:
+    a = _n(a_iri)
+    out = [
+        (a, _TYPE, _n(EDU.Article)),
+        (a, _n(DCT + "title"), Literal(art.title, language=art.lang)),
+        (a, _n(DCT + "language"), Literal(art.lang)),
+        (a, _n(EDU.sourceFile), Literal(art.source_file)),
+        (a, _n(EDU.contentHash), Literal(art.content_hash)),
+        (a, _n(EDU.text), Literal(art.text)),
+    ]
+    if art.date:
+        out.append((a, _n(DCT + "date"), Literal(art.date, datatype=_DATE)))
+    if art.url:
+        out.append((a, _n(EDU.sourceUrl), Literal(art.url)))
+    if art.body_end is not None:
+        out.append((a, _n(EDU.bodyEnd), _int(art.body_end)))
+    return out
+
+
+def _entity_triples(entity: Entity) -> list[tuple]:
+    e = _n(entity_iri(entity.key))
+    out: list[tuple] = [(e, _TYPE, _n(EDU[entity.kind]))]
+    preferred = set()
+    for lang, label in entity.labels:
+        out.append((e, _n(RDFS + "label"), Literal(label, language=lang)))
+        preferred.add((lang, label))
+    for lang, label in sorted(entity.alt_labels - preferred):
+        out.append((e, _n(SKOS + "altLabel"), Literal(label, language=lang)))
+    for name, value in entity.extra:
+        out.append((e, _n(EDU[name]), Literal(value)))
+    return out
+
+
+def _evidence_iri(art: Article, s: str, p: str, o: str, span: Span) -> str:
+    digest = hashlib.sha1(f"{s}|{p}|{o}|{span.start}|{span.end}".encode()).hexdigest()[:12]
+    return f"{ID_NS}evidence/{art.id}-{digest}"
+
+
+def _provenance(art: Article, a_iri: str, node: NamedNode, span: Span, sentences: tuple[Span, ...]) -> list[tuple]:
+    sent = sentence_of(span, sentences)
+    return [
+        (node, _n(EDU.quote), Literal(span.quote(art))),
+        (node, _n(EDU.startOffset), _int(span.start)),
+        (node, _n(EDU.endOffset), _int(span.end)),
+        (node, _n(EDU.sentence), Literal(sent.quote(art).strip())),
+        (node, _n(PROV + "wasDerivedFrom"), _n(a_iri)),
+    ]
+
+
+def _evidence_triples(
+    art: Article, a_iri: str, fact: ResolvedFact, sentences: tuple[Span, ...], *, subject_iri: str | None = None
+) -> list[tuple]:
+    s = subject_iri or entity_iri(fact.subject)
+    p = EDU[fact.predicate]
+    o = entity_iri(fact.object)
+    node = _n(_evidence_iri(art, s, p, o, fact.evidence))
+    out = [
+        (node, _TYPE, _n(EDU.Evidence)),
+        (node, _n(RDF + "subject"), _n(s)),
+        (node, _n(RDF + "predicate"), _n(p)),
+        (node, _n(RDF + "object"), _n(o)),
+    ]
+    return out + _provenance(art, a_iri, node, fact.evidence, sentences)
+
+
+def _observation_triples(
+    art: Article, a_iri: str, obs: ResolvedObservation, sentences: tuple[Span, ...]
+) -> list[tuple]:
+    ident = f"{obs.about}|{obs.measure}|{obs.value}|{obs.unit}|{obs.year}"
+    digest = hashlib.sha1(ident.encode()).hexdigest()[:6]
+    node = _n(f"{ID_NS}observation/{art.id}-{obs.evidence.start}-{obs.evidence.end}-{digest}")
+    out = [
+        (node, _TYPE, _n(EDU.Observation)),
+        (node, _TYPE, _n(QB + "Observation")),
+        (node, _n(EDU.about), _n(entity_iri(obs.about))),
+        (node, _n(EDU.measure), Literal(obs.measure, language=art.lang)),
+        (node, _n(EDU.value), number_literal(obs.value)),
+        (node, _n(EDU.unit), _n(unit_iri(obs.unit))),
+        (node, _n(EDU.approximate), Literal("true" if obs.approximate else "false", datatype=_BOOL)),
+    ]
+    if obs.year is not None:
+        out.append((node, _n(EDU.year), Literal(f"{obs.year:04d}", datatype=_GYEAR)))
+    return out + _provenance(art, a_iri, node, obs.evidence, sentences)
