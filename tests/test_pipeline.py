@@ -1,0 +1,121 @@
+"""The spine: seeds -> store, incremental, order independent, one graph per article."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+from kg import store as kgstore
+from kg.pipeline import build
+from kg.vocab import EDU, GRAPH_NS
+
+CORE = ("City", "District", "School", "EducationGroup", "Policy", "GovernmentBody", "Person", "Observation", "Article")
+
+
+def _dump(path) -> bytes:
+    out = io.BytesIO()
+    kgstore.dump(kgstore.open_store(path), out, "nquads")
+    return out.getvalue()
+
+
+def _graph_quads(path) -> dict[str, set[str]]:
+    graphs: dict[str, set[str]] = {}
+    for line in _dump(path).decode().splitlines():
+        graph = line.rsplit(" ", 2)[-2]
+        graphs.setdefault(graph, set()).add(line)
+    return graphs
+
+
+def test_pipeline_builds_every_seed(seed_build):
+    _, report = seed_build
+    assert report.skipped == ()
+    assert (report.read, report.added) == (5, 5)
+    assert report.entities > 50 and report.quads > 1000
+
+
+def test_pipeline_one_named_graph_per_article(seed_store_path):
+    st = kgstore.open_store(seed_store_path)
+    graphs = {g.value for g in st.named_graphs()}
+    articles = [g for g in graphs if g.startswith(GRAPH_NS + "article/")]
+    assert len(articles) == 5
+
+
+def test_pipeline_core_classes_have_instances(seed_store_path):
+    st = kgstore.open_store(seed_store_path)
+    for cls in CORE:
+        n = kgstore.rows(st, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{EDU[cls]}> }}")[0]["n"]
+        assert int(n) > 0, f"no instance of edu:{cls}"
+
+
+def test_pipeline_every_fact_has_evidence(seed_store_path):
+    st = kgstore.open_store(seed_store_path)
+    q = """SELECT ?s ?p ?o WHERE {
+      VALUES ?p { edu:locatedIn edu:memberOf edu:leadSchool edu:implements edu:governs edu:heads }
+      GRAPH ?g { ?s ?p ?o }
+      FILTER NOT EXISTS { GRAPH ?g { ?e rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; edu:quote ?q } }
+    }"""
+    assert kgstore.rows(st, q) == []
+
+
+def test_pipeline_quotes_are_exact_substrings(seed_store_path):
+    st = kgstore.open_store(seed_store_path)
+    q = """SELECT ?q ?start ?end ?text WHERE {
+      ?x edu:quote ?q ; edu:startOffset ?start ; edu:endOffset ?end ; prov:wasDerivedFrom ?a .
+      ?a edu:text ?text }"""
+    found = kgstore.rows(st, q)
+    assert found
+    for r in found:
+        assert r["text"][int(r["start"]) : int(r["end"])] == r["q"]
+
+
+def test_pipeline_rebuild_is_a_noop(seeds_copy, tmp_path):
+    store = tmp_path / "store"
+    build([seeds_copy], store)
+    before = _dump(store)
+    report = build([seeds_copy], store)
+    assert (report.unchanged, report.added, report.replaced) == (5, 0, 0)
+    assert _dump(store) == before
+
+
+def test_pipeline_order_independent(seeds_copy, tmp_path):
+    """Articles built one at a time, in reverse order, give the same dataset as one build."""
+    one = tmp_path / "one"
+    build([seeds_copy], one)
+    rev = tmp_path / "rev"
+    for path in sorted(seeds_copy.iterdir(), reverse=True):
+        build([path], rev)
+    assert _dump(rev) == _dump(one)
+
+
+def test_pipeline_changed_article_replaces_only_its_graph(seeds_copy, tmp_path):
+    store = tmp_path / "store"
+    build([seeds_copy], store)
+    before = _graph_quads(store)
+    target = sorted(seeds_copy.glob("*.txt"))[1]
+    target.write_text(target.read_text(encoding="utf-8") + "\nThe county added 1,234 new school places in 2023.\n",
+                      encoding="utf-8")
+    report = build([seeds_copy], store)
+    assert (report.replaced, report.unchanged) == (1, 4)
+    after = _graph_quads(store)
+    changed = [g for g in after if "/graph/article/" in g and after[g] != before.get(g)]
+    assert len(changed) == 1 and target.stem in changed[0]
+    assert any("1,234" in line or "1234" in line for line in after[changed[0]])
+
+
+def test_pipeline_broken_article_is_skipped_and_rest_built(seeds_copy, tmp_path):
+    (seeds_copy / "empty.txt").write_bytes(b"")
+    (seeds_copy / "binary.txt").write_bytes(bytes(range(256)) * 10)
+    report = build([seeds_copy], tmp_path / "store")
+    assert report.added == 5
+    assert {s.split(":")[0].rsplit("/", 1)[-1] for s, _ in report.skipped} >= {"empty.txt", "binary.txt"}
+
+
+def test_pipeline_moved_file_same_stem_not_duplicated(seeds_copy, tmp_path):
+    store = tmp_path / "store"
+    build([seeds_copy], store)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    src = sorted(seeds_copy.glob("*.txt"))[0]
+    shutil.copy(src, other / src.name)
+    report = build([other], store)
+    assert report.unchanged == 1 and report.added == 0
