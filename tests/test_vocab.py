@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.vocab import EDU, ID_NS, article_iri, entity_iri, graph_iri, mint_iri, slugify
@@ -23,6 +23,7 @@ def test_vocab_graph_of_article_follows_contract():
     assert graph_iri(a) == "https://w3id.org/edukg/graph/article/000_abc"
 
 
+@settings(deadline=None)
 @given(st.text(min_size=1, max_size=300))
 def test_vocab_mint_iri_is_deterministic_and_safe(name):
     iri = mint_iri("School", name)
