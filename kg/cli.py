@@ -132,6 +132,30 @@ def serve(store: str | None, host: str | None, port: int | None, workers: int | 
     run(settings, dev=dev)
 
 
+@main.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@store_option
+def backup_cmd(dest: Path, store: str | None) -> None:
+    """Copy a consistent snapshot of the store to DEST (safe while it is served)."""
+    from .store import backup
+
+    settings = _settings(store=store)
+    n = backup(_existing(settings.store), dest)
+    click.echo(f"backed up {n} quads from {settings.store} to {dest}", err=True)
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(path_type=Path, exists=True))
+@store_option
+def restore_cmd(source: Path, store: str | None) -> None:
+    """Replace the store with the backup at SOURCE (stop `kg build` first)."""
+    from .store import restore
+
+    settings = _settings(store=store)
+    n = restore(source, settings.store)
+    click.echo(f"restored {n} quads from {source} into {settings.store}", err=True)
+
+
 def _existing(store: str) -> str:
     if "://" not in store and not Path(store).exists():
         raise click.ClickException(f"no store at {store}: run `kg build` first (or pass --store)")
