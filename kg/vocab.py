@@ -104,6 +104,11 @@ DATA_PROPERTIES = (
     "text",
     "bodyEnd",
     "role",
+    # analysis graph (kg.analysis.write_analysis_graph)
+    "degreeCentrality",
+    "betweenness",
+    "pageRank",
+    "community",
 )
 
 #: Entity classes that the build mints (everything a Mention may be).
