@@ -101,7 +101,8 @@ def build(
 ) -> BuildReport:
     """Build (incrementally) the articles found in ``inputs`` into the store."""
     started = time.perf_counter()
-    store = store_path if isinstance(store_path, Store) else kgstore.open_store(store_path)
+    store = _open(store_path)
+    ops = _backend(store)
     counts = {"read": 0, "added": 0, "replaced": 0, "unchanged": 0}
     skipped: list[tuple[str, str]] = []
 
@@ -114,9 +115,9 @@ def build(
             on_event(event)
 
     if ontology is not None and ontology.exists():
-        kgstore.load_ontology(store, ontology)
+        ops.load_ontology(store, ontology)
 
-    stored = kgstore.article_graphs(store)
+    stored = ops.article_graphs(store)
 
     def todo() -> Iterator[Article]:
         from .vocab import article_iri
@@ -137,7 +138,7 @@ def build(
     if counts["added"] or counts["replaced"]:
         _refresh_analysis(store)
     store.flush()
-    totals = kgstore.stats(store)
+    totals = ops.stats(store)
     return BuildReport(
         **counts,
         skipped=tuple(skipped),
@@ -160,7 +161,7 @@ def _write(
     iri = article_iri(article.id)
     try:
         quads = to_quads(resolution)
-        kgstore.replace_article(store, iri, quads)
+        _backend(store).replace_article(store, iri, quads)
     except Exception as exc:  # noqa: BLE001 - one article's failure must not stop the build
         log.debug("mapping/store failed for %s\n%s", article.source_file, traceback.format_exc())
         events(BuildEvent(article.source_file, "skipped", f"could not store: {type(exc).__name__}: {exc}"))
@@ -170,8 +171,30 @@ def _write(
     events(BuildEvent(article.source_file, status, f"{len(quads)} quads"))
 
 
+def _open(store_path):
+    """An embedded store, or a :class:`kg.remote.RemoteStore` for an ``http(s)://`` URL."""
+    if isinstance(store_path, str) and store_path.startswith(("http://", "https://")):
+        from .remote import RemoteStore
+
+        return RemoteStore(store_path)
+    if store_path is None or isinstance(store_path, str | Path):
+        return kgstore.open_store(store_path)
+    return store_path  # an open Store or RemoteStore
+
+
+def _backend(store):
+    """The module holding the store operations: ``kg.store``, or ``kg.remote`` (same names)."""
+    if isinstance(store, Store):
+        return kgstore
+    from . import remote
+
+    return remote
+
+
 def _refresh_analysis(store: Store) -> None:
     """Rebuild the analysis graph when facts changed (if the analysis module is present)."""
+    if not isinstance(store, Store):
+        return _backend(store).refresh_analysis(store)
     try:
         from .analysis import write_analysis_graph
     except ImportError:
