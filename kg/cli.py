@@ -156,6 +156,56 @@ def restore_cmd(source: Path, store: str | None) -> None:
     click.echo(f"restored {n} quads from {source} into {settings.store}", err=True)
 
 
+def _filter_options(func):
+    """--type/--district/--policy/--article, shared by `kg analyze` and `kg export`."""
+    for name, dest, what in (
+        ("article", "articles", "article (IRI, id or file name)"),
+        ("policy", "policies", "policy (IRI, slug or label) and what implements it"),
+        ("district", "districts", "district (IRI, slug or label) and what lies in it"),
+        ("type", "types", "node type, e.g. School"),
+    ):
+        func = click.option(f"--{name}", dest, multiple=True, help=f"Keep only this {what}; repeatable.")(func)
+    return func
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "markdown"]))
+@click.option("--seed", default=0, show_default=True, help="Seed of the community detection.")
+@click.option("--no-write", is_flag=True, help="Do not rebuild the analysis graph in the store.")
+@_filter_options
+def analyze(store: str | None, fmt: str, seed: int, no_write: bool, **filters: tuple[str, ...]) -> None:
+    """Group and school network report; also rebuilds the analysis graph of the store."""
+    from . import analysis
+    from . import store as kgstore
+
+    st = kgstore.open_store(_existing(_settings(store=store).store))
+    if not no_write:
+        analysis.write_analysis_graph(st, seed=seed)
+    sections = analysis.report(st, analysis.Filters(**filters), seed=seed)
+    click.echo(analysis.render_report(sections, fmt), nl=False)
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", required=True, type=click.Choice(
+    ["graphml", "gexf", "cytoscape", "d3", "dot", "csv", "csv-nodes", "csv-edges", "png", "svg"]))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="File to write (default stdout).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the layout and community detection.")
+@_filter_options
+def export(store: str | None, fmt: str, output: Path | None, seed: int, **filters: tuple[str, ...]) -> None:
+    """Export the entity graph (or a filtered subgraph) for Gephi, yEd, Cytoscape, D3, Graphviz."""
+    from . import store as kgstore
+    from .analysis import Filters, load_graph
+    from .export import export as run_export
+
+    st = kgstore.open_store(_existing(_settings(store=store).store), read_only=True)
+    G = load_graph(st, Filters(**filters))
+    run_export(G, fmt, output if output else sys.stdout.buffer, seed=seed)
+    if output:
+        click.echo(f"wrote {output} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)", err=True)
+
+
 def _existing(store: str) -> str:
     if "://" not in store and not Path(store).exists():
         raise click.ClickException(f"no store at {store}: run `kg build` first (or pass --store)")

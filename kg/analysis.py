@@ -1,0 +1,625 @@
+"""Network analysis of the knowledge graph: store -> networkx -> pandas.
+
+:func:`load_graph` reads the entities and the facts between them into a typed
+``nx.MultiDiGraph`` (node = entity IRI, edge key = relation local name). The
+report functions take that graph and return pandas DataFrames (or networkx
+graphs), so an analyst in a notebook can go on from there; any randomised step
+takes an explicit ``seed``. :func:`write_analysis_graph` stores the scores as
+RDF in the analysis named graph, next to the facts.
+
+Examples
+--------
+>>> from pyoxigraph import RdfFormat
+>>> from kg.store import open_store
+>>> st = open_store(None)
+>>> st.load(path=str(EXAMPLE), format=RdfFormat.TRIG)
+>>> G = load_graph(st)
+>>> G.nodes["https://w3id.org/edukg/id/district/hexi"]["label"]
+'Hexi District'
+>>> row = groups(G).set_index("label").loc["东城区中心小学教育集团"]
+>>> row["lead_school"], int(row["size"])
+('东城区中心小学', 2)
+>>> write_analysis_graph(st) > 0
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+from pyoxigraph import Literal, NamedNode, Quad, Store
+
+from .store import rows
+from .vocab import ANALYSIS_GRAPH, EDU, ENTITY_KINDS, GRAPH_NS, ID_NS
+
+__all__ = [
+    "RELATIONS",
+    "ANALYSED_TYPES",
+    "Filters",
+    "load_graph",
+    "filter_graph",
+    "simple_graph",
+    "groups",
+    "shared_schools",
+    "group_overlaps",
+    "school_group_projection",
+    "adoption_matrix",
+    "centrality",
+    "communities",
+    "community_summary",
+    "components",
+    "observations",
+    "compare_districts",
+    "annotate",
+    "report",
+    "render_report",
+    "analysis_quads",
+    "write_analysis_graph",
+]
+
+#: Relations between entities that become edges (edu: local names).
+RELATIONS = ("locatedIn", "memberOf", "leadSchool", "implements", "governs", "heads")
+#: Node types the centrality report is about.
+ANALYSED_TYPES = ("School", "EducationGroup", "District", "Policy")
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "analysis_mini.trig"
+_ARTICLE_GRAPHS = GRAPH_NS + "article/"
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which part of the graph to keep; each field matches IRIs, slugs or labels.
+
+    >>> Filters(types=("School",)).empty
+    False
+    >>> Filters().empty
+    True
+    """
+
+    types: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()
+    articles: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.types or self.districts or self.policies or self.articles)
+
+
+# ---------------------------------------------------------------- store -> graph
+
+
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rsplit("/", 1)[-1]
+
+
+def _in_articles(graph: str, articles: set[str] | None) -> bool:
+    return graph.startswith(_ARTICLE_GRAPHS) and (articles is None or graph in articles)
+
+
+def _node_rows(store: Store, articles: set[str] | None) -> dict[str, dict[str, Any]]:
+    kinds = " ".join(f"<{EDU[k]}>" for k in ENTITY_KINDS)
+    q = f"SELECT ?e ?t ?g WHERE {{ GRAPH ?g {{ ?e a ?t }} VALUES ?t {{ {kinds} }} }}"
+    types: dict[str, Counter] = defaultdict(Counter)
+    for r in rows(store, q):
+        if _in_articles(r["g"], articles):
+            types[r["e"]][_local(r["t"])] += 1
+    q = f"SELECT ?e ?l (LANG(?l) AS ?lang) ?g WHERE {{ GRAPH ?g {{ ?e <{_RDFS_LABEL}> ?l }} }}"
+    labels: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for r in rows(store, q):
+        if r["e"] in types and r["g"].startswith(_ARTICLE_GRAPHS):
+            labels[r["e"]][r.get("lang", "")[:2]][r["l"]] += 1
+    out = {}
+    for iri, counts in types.items():
+        kind = min(counts, key=lambda k: (-counts[k], k))  # most frequent type, ties by name
+        en, zh = (_best(labels[iri].get(lang)) for lang in ("en", "zh"))
+        out[iri] = {"iri": iri, "type": kind, "label_en": en, "label_zh": zh, "label": en or zh or _local(iri)}
+    return out
+
+
+def _best(counts: Counter | None) -> str:
+    """Most frequent label, ties broken alphabetically ('' if none)."""
+    return min(counts, key=lambda s: (-counts[s], s)) if counts else ""
+
+
+def _edge_rows(store: Store, articles: set[str] | None) -> dict[tuple[str, str, str], set[str]]:
+    props = " ".join(f"<{EDU[p]}>" for p in RELATIONS)
+    q = f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {props} }} }}"
+    edges: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for r in rows(store, q):
+        if _in_articles(r["g"], articles):
+            edges[(r["s"], _local(r["p"]), r["o"])].add(r["g"])
+    return edges
+
+
+def _article_graphs(store: Store, specs: Iterable[str]) -> set[str]:
+    q = f"SELECT ?a ?f WHERE {{ ?a a <{EDU.Article}> OPTIONAL {{ ?a <{EDU.sourceFile}> ?f }} }}"
+    wanted = {s.strip().lower() for s in specs}
+    found = set()
+    for r in rows(store, q):
+        names = {r["a"].lower(), _local(r["a"]).lower(), r.get("f", "").lower(), r.get("f", "").rsplit(".", 1)[0].lower()}
+        if names & wanted:
+            found.add(GRAPH_NS + r["a"][len(ID_NS) :])
+    return found
+
+
+def load_graph(store: Store, filters: Filters | None = None) -> nx.MultiDiGraph:
+    """The typed entity graph of the store (union of the article graphs).
+
+    Nodes carry ``iri``, ``type``, ``label``, ``label_en``, ``label_zh``,
+    ``district`` and ``district_label``; edges carry ``relation`` and
+    ``articles`` (how many articles state the fact). ``filters`` keeps a subgraph
+    (see :func:`filter_graph`); an article filter also drops the facts other
+    articles state.
+    """
+    filters = filters or Filters()
+    articles = _article_graphs(store, filters.articles) if filters.articles else None
+    nodes = _node_rows(store, articles)
+    G = nx.MultiDiGraph()
+    for iri in sorted(nodes):
+        G.add_node(iri, **nodes[iri])
+    for (s, rel, o), graphs in sorted(_edge_rows(store, articles).items()):
+        if s in nodes and o in nodes:
+            G.add_edge(s, o, key=rel, relation=rel, articles=len(graphs))
+    _unique_labels(G)
+    _add_districts(G)
+    return filter_graph(G, Filters(filters.types, filters.districts, filters.policies))
+
+
+def _unique_labels(G: nx.MultiDiGraph) -> None:
+    """Suffix ``label`` with the IRI's last segment where two nodes share it, so tables stay unambiguous."""
+    seen = Counter(label for _, label in G.nodes(data="label"))
+    for n, data in G.nodes(data=True):
+        if seen[data["label"]] > 1:
+            data["label"] = f"{data['label']} [{_local(n)}]"
+
+
+def _add_districts(G: nx.MultiDiGraph) -> None:
+    """Set ``district`` to the District a node lies in (directly or through its group/body)."""
+    for n, data in G.nodes(data=True):
+        data["district"] = _district_of(G, n)
+    for _, data in G.nodes(data=True):
+        d = data["district"]
+        data["district_label"] = G.nodes[d]["label"] if d else ""
+
+
+def _out(G: nx.MultiDiGraph, n: str, rel: str) -> list[str]:
+    return sorted(v for _, v, k in G.out_edges(n, keys=True) if k == rel)
+
+
+def _district_of(G: nx.MultiDiGraph, n: str, depth: int = 0) -> str:
+    kind = G.nodes[n]["type"]
+    if kind == "District":
+        return n
+    if depth > 3:
+        return ""
+    steps = {
+        "School": ("locatedIn", "memberOf"),
+        "EducationGroup": ("locatedIn", "leadSchool"),
+        "GovernmentBody": ("governs", "locatedIn"),
+        "Person": ("heads",),
+    }.get(kind, ())
+    for rel in steps:
+        for target in _out(G, n, rel):
+            found = _district_of(G, target, depth + 1)
+            if found:
+                return found
+    return ""
+
+
+def _matches(data: dict[str, Any], spec: str) -> bool:
+    spec = spec.strip().lower()
+    iri = data["iri"].lower()
+    return spec in {iri, iri[len(ID_NS) :], _local(iri), data["label_en"].lower(), data["label_zh"].lower()}
+
+
+def filter_graph(G: nx.MultiDiGraph, filters: Filters) -> nx.MultiDiGraph:
+    """The subgraph kept by ``filters`` (types, districts, policies; articles need the store).
+
+    A district filter keeps the districts, everything that lies in them and the
+    policies they implement; a policy filter keeps the policies and the entities
+    that implement them; a type filter keeps nodes of those types.
+
+    >>> H = nx.MultiDiGraph()
+    >>> H.add_node("p", iri="p", type="Policy", label_en="Double reduction", label_zh="双减", district="")
+    >>> H.add_node("d", iri="d", type="District", label_en="X", label_zh="", district="d")
+    >>> H.add_edge("d", "p", key="implements")
+    'implements'
+    >>> sorted(filter_graph(H, Filters(policies=("双减",))))
+    ['d', 'p']
+    """
+    keep = set(G)
+    if filters.districts:
+        ds = {n for n in G if G.nodes[n]["type"] == "District" and any(_matches(G.nodes[n], s) for s in filters.districts)}
+        inside = {n for n in G if G.nodes[n].get("district") in ds}
+        keep &= inside | {p for n in inside for p in G.successors(n) if G.nodes[p]["type"] == "Policy"}
+    if filters.policies:
+        ps = {n for n in G if G.nodes[n]["type"] == "Policy" and any(_matches(G.nodes[n], s) for s in filters.policies)}
+        keep &= ps | {u for p in ps for u in G.predecessors(p)}
+    if filters.types:
+        wanted = {t.lower() for t in filters.types}
+        keep &= {n for n in G if G.nodes[n]["type"].lower() in wanted}
+    return G.subgraph(keep).copy() if keep != set(G) else G
+
+
+def simple_graph(G: nx.MultiDiGraph) -> nx.Graph:
+    """Undirected simple graph; ``weight`` is the summed article count of the merged edges."""
+    H = nx.Graph()
+    H.add_nodes_from(G.nodes(data=True))
+    for u, v, data in G.edges(data=True):
+        if u == v:
+            continue
+        w = data.get("articles", 1)
+        if H.has_edge(u, v):
+            H[u][v]["weight"] += w
+        else:
+            H.add_edge(u, v, weight=w)
+    return H
+
+
+# ---------------------------------------------------------------- groups and schools
+
+
+def _label(G: nx.Graph, n: str) -> str:
+    return G.nodes[n]["label"]
+
+
+def _nodes_of(G: nx.Graph, kind: str) -> list[str]:
+    return sorted(n for n, t in G.nodes(data="type") if t == kind)
+
+
+def _members(G: nx.MultiDiGraph, group: str) -> list[str]:
+    members = {u for u, _, k in G.in_edges(group, keys=True) if k == "memberOf"}
+    members |= set(_out(G, group, "leadSchool"))
+    return sorted(members, key=lambda n: (_label(G, n), n))
+
+
+def groups(G: nx.MultiDiGraph) -> pd.DataFrame:
+    """One row per education group: lead school, members, size, districts spanned, policies."""
+    out = []
+    for g in _nodes_of(G, "EducationGroup"):
+        leads = _out(G, g, "leadSchool")
+        members = _members(G, g)
+        districts = {G.nodes[n]["district"] for n in [g, *members]} - {""}
+        policies = set(_out(G, g, "implements")) | {p for m in members for p in _out(G, m, "implements")}
+        out.append({
+            "group": g,
+            "label": _label(G, g),
+            "lead_school": "; ".join(_label(G, s) for s in leads),
+            "lead_school_iri": " ".join(leads),
+            "members": [_label(G, m) for m in members],
+            "size": len(members),
+            "districts": sorted(_label(G, d) for d in districts),
+            "policies": sorted(_label(G, p) for p in policies),
+        })
+    cols = ["group", "label", "lead_school", "lead_school_iri", "members", "size", "districts", "policies"]
+    return pd.DataFrame(out, columns=cols).sort_values(["label", "group"], ignore_index=True)
+
+
+def _school_groups(G: nx.MultiDiGraph) -> dict[str, list[str]]:
+    sg: dict[str, list[str]] = defaultdict(list)
+    for g in _nodes_of(G, "EducationGroup"):
+        for m in _members(G, g):
+            sg[m].append(g)
+    return sg
+
+
+def shared_schools(G: nx.MultiDiGraph) -> pd.DataFrame:
+    """Schools that belong to more than one education group."""
+    out = [
+        {"school": s, "label": _label(G, s), "groups": [_label(G, g) for g in gs], "n_groups": len(gs)}
+        for s, gs in sorted(_school_groups(G).items())
+        if len(gs) > 1
+    ]
+    return pd.DataFrame(out, columns=["school", "label", "groups", "n_groups"])
+
+
+def school_group_projection(G: nx.MultiDiGraph, onto: str = "EducationGroup") -> nx.Graph:
+    """Bipartite school–group graph projected onto groups (or onto schools).
+
+    Edge ``weight`` = number of shared neighbours (schools shared by two groups,
+    or groups two schools have in common).
+    """
+    if onto not in {"EducationGroup", "School"}:
+        raise ValueError("onto must be 'EducationGroup' or 'School'")
+    B = nx.Graph()
+    for s, gs in _school_groups(G).items():
+        B.add_node(s, **G.nodes[s])
+        for g in gs:
+            B.add_node(g, **G.nodes[g])
+            B.add_edge(s, g)
+    side = [n for n in _nodes_of(G, onto) if n in B] if onto == "EducationGroup" else _nodes_of(B, "School")
+    return nx.bipartite.weighted_projected_graph(B, side)
+
+
+def group_overlaps(G: nx.MultiDiGraph) -> pd.DataFrame:
+    """Pairs of groups that share schools, with the shared schools."""
+    P = school_group_projection(G)
+    sg = _school_groups(G)
+    out = []
+    for a, b in sorted(tuple(sorted(e)) for e in P.edges()):
+        shared = sorted(_label(G, s) for s, gs in sg.items() if a in gs and b in gs)
+        out.append({"group_a": _label(G, a), "group_b": _label(G, b), "shared": shared, "n_shared": len(shared)})
+    return pd.DataFrame(out, columns=["group_a", "group_b", "shared", "n_shared"])
+
+
+def adoption_matrix(G: nx.MultiDiGraph) -> pd.DataFrame:
+    """District × policy: how many entities of the district (itself, its schools and groups) implement it."""
+    counts: Counter = Counter()
+    for u, p, k in G.edges(keys=True):
+        d = G.nodes[u]["district"]
+        if k == "implements" and d and G.nodes[p]["type"] == "Policy":
+            counts[(_label(G, d), _label(G, p))] += 1
+    districts = sorted({_label(G, d) for d in _nodes_of(G, "District")})
+    policies = sorted({_label(G, p) for p in _nodes_of(G, "Policy")})
+    frame = pd.DataFrame(0, index=pd.Index(districts, name="district"), columns=policies, dtype=int)
+    for (d, p), n in counts.items():
+        frame.loc[d, p] += n
+    return frame
+
+
+# ---------------------------------------------------------------- centrality, communities, components
+
+
+def centrality(G: nx.MultiDiGraph, *, types: Iterable[str] | None = ANALYSED_TYPES) -> pd.DataFrame:
+    """Degree, betweenness and PageRank of each node (undirected, article-weighted), best first.
+
+    Measures are computed on the whole graph; ``types`` only selects the rows
+    (None: every node).
+    """
+    H = simple_graph(G)
+    cols = ["node", "label", "type", "district", "degree", "betweenness", "pagerank"]
+    if not len(H):
+        return pd.DataFrame(columns=cols)
+    degree = nx.degree_centrality(H)
+    between = nx.betweenness_centrality(H, normalized=True)
+    pagerank = nx.pagerank(H, weight="weight")
+    wanted = set(types) if types is not None else None
+    out = [
+        {
+            "node": n, "label": d["label"], "type": d["type"], "district": d.get("district_label", ""),
+            "degree": degree[n], "betweenness": between[n], "pagerank": pagerank[n],
+        }
+        for n, d in H.nodes(data=True)
+        if wanted is None or d["type"] in wanted
+    ]
+    frame = pd.DataFrame(out, columns=cols)
+    return frame.sort_values(["pagerank", "node"], ascending=[False, True], ignore_index=True)
+
+
+def communities(G: nx.MultiDiGraph, *, seed: int = 0) -> dict[str, int]:
+    """Louvain (modularity) communities: node -> community number, 0 the largest."""
+    H = simple_graph(G)
+    if not len(H):
+        return {}
+    parts = nx.community.louvain_communities(H, weight="weight", seed=seed)
+    parts = sorted((sorted(p) for p in parts), key=lambda p: (-len(p), p[0]))
+    return {n: i for i, part in enumerate(parts) for n in part}
+
+
+def community_summary(G: nx.MultiDiGraph, *, seed: int = 0, top: int = 3) -> pd.DataFrame:
+    """A readable line per community: size, types, most central members, modularity of the split."""
+    membership = communities(G, seed=seed)
+    cols = ["community", "size", "types", "central_members", "districts"]
+    if not membership:
+        return pd.DataFrame(columns=cols)
+    H = simple_graph(G)
+    pagerank = nx.pagerank(H, weight="weight")
+    parts: dict[int, list[str]] = defaultdict(list)
+    for n, c in membership.items():
+        parts[c].append(n)
+    out = []
+    for c, nodes in sorted(parts.items()):
+        ranked = sorted(nodes, key=lambda n: (-pagerank[n], n))
+        types = Counter(G.nodes[n]["type"] for n in nodes)
+        districts = sorted({G.nodes[n]["district_label"] for n in nodes} - {""})
+        out.append({
+            "community": c, "size": len(nodes),
+            "types": ", ".join(f"{t} {k}" for t, k in sorted(types.items())),
+            "central_members": [_label(G, n) for n in ranked[:top]],
+            "districts": districts,
+        })
+    frame = pd.DataFrame(out, columns=cols)
+    frame.attrs["modularity"] = nx.community.modularity(H, [set(p) for p in parts.values()], weight="weight")
+    return frame
+
+
+def components(G: nx.MultiDiGraph) -> pd.DataFrame:
+    """Connected components (undirected), largest first."""
+    H = simple_graph(G)
+    comps = sorted((sorted(c) for c in nx.connected_components(H)), key=lambda c: (-len(c), c[0]))
+    out = []
+    for i, nodes in enumerate(comps):
+        types = Counter(G.nodes[n]["type"] for n in nodes)
+        out.append({
+            "component": i, "size": len(nodes),
+            "types": ", ".join(f"{t} {k}" for t, k in sorted(types.items())),
+            "members": [_label(G, n) for n in nodes[:8]] + (["…"] if len(nodes) > 8 else []),
+        })
+    return pd.DataFrame(out, columns=["component", "size", "types", "members"])
+
+
+# ---------------------------------------------------------------- observations across districts
+
+
+def observations(store: Store, G: nx.MultiDiGraph | None = None) -> pd.DataFrame:
+    """Every observation about an entity that lies in a district, with its unit and year."""
+    G = G if G is not None else load_graph(store)
+    q = f"""SELECT ?obs ?about ?measure ?value ?unit ?year ?a WHERE {{
+        ?obs a <{EDU.Observation}> ; <{EDU.about}> ?about ; <{EDU.value}> ?value .
+        OPTIONAL {{ ?obs <{EDU.measure}> ?measure }} OPTIONAL {{ ?obs <{EDU.unit}> ?unit }}
+        OPTIONAL {{ ?obs <{EDU.year}> ?year }}
+        OPTIONAL {{ ?obs <http://www.w3.org/ns/prov#wasDerivedFrom> ?a }}
+    }}"""
+    out = []
+    for r in rows(store, q):
+        about = r["about"]
+        if about not in G or not G.nodes[about]["district"]:
+            continue
+        out.append({
+            "observation": r["obs"], "district": G.nodes[about]["district_label"], "about": _label(G, about),
+            "measure": r.get("measure", ""), "unit": _local(r.get("unit", "")) if r.get("unit") else "",
+            "year": int(r["year"][:4]) if r.get("year", "")[:4].isdigit() else None,
+            "value": float(r["value"]), "article": _local(r.get("a", "")),
+        })
+    cols = ["observation", "district", "about", "measure", "unit", "year", "value", "article"]
+    frame = pd.DataFrame(out, columns=cols)
+    return frame.sort_values(["unit", "district", "observation"], ignore_index=True)
+
+
+def compare_districts(obs: pd.DataFrame, *, unit: str | None = None, measure: str | None = None) -> pd.DataFrame:
+    """The same measure across districts: one row per (unit, district, year).
+
+    Values of different units are never added up. Articles often repeat one
+    figure (an English and a Chinese report), so ``value`` is the largest
+    reported value for the district, unit and year, not a sum; ``reports``
+    counts the observations behind it. ``unit`` / ``measure`` select rows
+    (measure: case-insensitive substring).
+    """
+    sel = obs
+    if unit:
+        sel = sel[sel["unit"] == unit]
+    if measure:
+        sel = sel[sel["measure"].str.contains(measure, case=False, regex=False)]
+    cols = ["unit", "district", "year", "value", "reports", "measures"]
+    if sel.empty:
+        return pd.DataFrame(columns=cols)
+    sel = sel.assign(year=sel["year"].astype("Int64"))
+    grouped = sel.groupby(["unit", "district", "year"], sort=True, dropna=False).agg(
+        value=("value", "max"), reports=("value", "size"), measures=("measure", lambda s: sorted(set(s)))
+    )
+    return grouped.reset_index()[cols]
+
+
+# ---------------------------------------------------------------- report, scores on the graph
+
+
+def annotate(G: nx.MultiDiGraph, *, seed: int = 0) -> nx.MultiDiGraph:
+    """Add ``degree``, ``betweenness``, ``pagerank`` and ``community`` to every node (in place)."""
+    scores = centrality(G, types=None).set_index("node")
+    membership = communities(G, seed=seed)
+    for n, data in G.nodes(data=True):
+        for col in ("degree", "betweenness", "pagerank"):
+            data[col] = float(scores.at[n, col]) if n in scores.index else 0.0
+        data["community"] = membership.get(n, -1)
+    return G
+
+
+def report(store: Store, filters: Filters | None = None, *, seed: int = 0, top: int = 10) -> dict[str, Any]:
+    """Every analysis of the issue as named DataFrames (plus a few numbers under ``summary``)."""
+    G = load_graph(store, filters)
+    cent = centrality(G)
+    summary = community_summary(G, seed=seed)
+    obs = observations(store, G)
+    return {
+        "summary": pd.DataFrame([{
+            "nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
+            "components": nx.number_connected_components(simple_graph(G)) if len(G) else 0,
+            "communities": len(summary), "modularity": round(summary.attrs.get("modularity", 0.0), 4),
+        }]),
+        "groups": groups(G),
+        "shared_schools": shared_schools(G),
+        "group_overlaps": group_overlaps(G),
+        "adoption": adoption_matrix(G).reset_index(),
+        "centrality": cent.groupby("type", sort=True).head(top).reset_index(drop=True),
+        "communities": summary,
+        "components": components(G),
+        "district_measures": compare_districts(obs),
+    }
+
+
+_TITLES = {
+    "summary": "Graph", "groups": "Education groups", "shared_schools": "Schools in several groups",
+    "group_overlaps": "Groups sharing schools", "adoption": "District × policy adoption",
+    "centrality": "Most central nodes by type (PageRank)", "communities": "Communities (Louvain, modularity)",
+    "components": "Connected components", "district_measures": "Measures compared across districts (by unit)",
+}
+_HIDDEN = {"group", "lead_school_iri", "school", "node"}  # IRIs: in JSON, not in the tables
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "; ".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None or value is pd.NA else str(value)
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    cols = [c for c in frame.columns if c not in _HIDDEN]
+    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    for rec in frame[cols].itertuples(index=False):
+        lines.append("| " + " | ".join(_cell(v).replace("|", "\\|") for v in rec) + " |")
+    return "\n".join(lines)
+
+
+def render_report(sections: dict[str, pd.DataFrame], fmt: str = "table") -> str:
+    """The report as terminal tables, ``json`` or ``markdown``.
+
+    >>> print(render_report({"summary": pd.DataFrame([{"nodes": 2}])}, "markdown"))
+    ## Graph
+    <BLANKLINE>
+    | nodes |
+    |---|
+    | 2 |
+    <BLANKLINE>
+    """
+    if fmt == "json":
+        data = {k: json.loads(v.to_json(orient="records", force_ascii=False)) for k, v in sections.items()}
+        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    if fmt not in {"table", "markdown"}:
+        raise ValueError(f"unknown format {fmt!r}")
+    out = []
+    for name, frame in sections.items():
+        title = _TITLES.get(name, name)
+        if fmt == "markdown":
+            out.append(f"## {title}\n\n" + (_markdown(frame) if len(frame) else "(none)") + "\n")
+        else:
+            shown = frame[[c for c in frame.columns if c not in _HIDDEN]].map(_cell)
+            body = shown.to_string(index=False, max_colwidth=60) if len(frame) else "(none)"
+            out.append(f"{title}\n{'=' * len(title)}\n{body}\n")
+    return "\n".join(out)
+
+
+def _double(x: float) -> Literal:
+    return Literal(repr(float(x)), datatype=NamedNode(_XSD + "double"))
+
+
+def analysis_quads(G: nx.MultiDiGraph, *, seed: int = 0) -> list[Quad]:
+    """Centrality scores and community numbers as quads in the analysis graph."""
+    annotate(G, seed=seed)
+    g = NamedNode(ANALYSIS_GRAPH)
+    out = []
+    for n, data in sorted(G.nodes(data=True)):
+        s = NamedNode(n)
+        out += [
+            Quad(s, NamedNode(EDU.degreeCentrality), _double(data["degree"]), g),
+            Quad(s, NamedNode(EDU.betweenness), _double(data["betweenness"]), g),
+            Quad(s, NamedNode(EDU.pageRank), _double(data["pagerank"]), g),
+            Quad(s, NamedNode(EDU.community), Literal(str(data["community"]), datatype=NamedNode(_XSD + "integer")), g),
+        ]
+    return out
+
+
+def write_analysis_graph(store: Store, *, seed: int = 0) -> int:
+    """Rebuild the analysis named graph from the current facts; returns the number of quads.
+
+    ``kg analyze`` calls it, and ``kg build`` does when articles changed.
+    """
+    quads = analysis_quads(load_graph(store), seed=seed)
+    graph = NamedNode(ANALYSIS_GRAPH)
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
+    store.extend(quads)
+    return len(quads)
+
