@@ -290,7 +290,7 @@ def groups(G: nx.MultiDiGraph) -> pd.DataFrame:
     for g in _nodes_of(G, "EducationGroup"):
         leads = _out(G, g, "leadSchool")
         members = _members(G, g)
-        districts = {G.nodes[n]["district"] for n in [g, *members]} - {""}
+        districts = {G.nodes[n]["district_label"] for n in [g, *members]} - {""}
         policies = set(_out(G, g, "implements")) | {p for m in members for p in _out(G, m, "implements")}
         out.append({
             "group": g,
@@ -299,7 +299,7 @@ def groups(G: nx.MultiDiGraph) -> pd.DataFrame:
             "lead_school_iri": " ".join(leads),
             "members": [_label(G, m) for m in members],
             "size": len(members),
-            "districts": sorted(_label(G, d) for d in districts),
+            "districts": sorted(districts),
             "policies": sorted(_label(G, p) for p in policies),
         })
     cols = ["group", "label", "lead_school", "lead_school_iri", "members", "size", "districts", "policies"]
@@ -357,10 +357,10 @@ def adoption_matrix(G: nx.MultiDiGraph) -> pd.DataFrame:
     """District × policy: how many entities of the district (itself, its schools and groups) implement it."""
     counts: Counter = Counter()
     for u, p, k in G.edges(keys=True):
-        d = G.nodes[u]["district"]
+        d = G.nodes[u]["district_label"]
         if k == "implements" and d and G.nodes[p]["type"] == "Policy":
-            counts[(_label(G, d), _label(G, p))] += 1
-    districts = sorted({_label(G, d) for d in _nodes_of(G, "District")})
+            counts[(d, _label(G, p))] += 1
+    districts = sorted({_label(G, d) for d in _nodes_of(G, "District")} | {d for d, _ in counts})
     policies = sorted({_label(G, p) for p in _nodes_of(G, "Policy")})
     frame = pd.DataFrame(0, index=pd.Index(districts, name="district"), columns=policies, dtype=int)
     for (d, p), n in counts.items():
