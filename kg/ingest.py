@@ -681,11 +681,11 @@ def _make_article(
 
 
 def _has_body(body: str, title: str) -> bool:
-    """True when something other than the title, dates and punctuation is left."""
+    """True when something other than the title, date lines, junk lines and punctuation is left."""
     key = _title_key(title)
     for line in body.split("\n"):
         rest = line.strip()
-        if parse_date(rest) and len(rest) <= 80:
+        if (parse_date(rest) and len(rest) <= 80) or any(p.search(rest) for p in _STRONG + _WEAK):
             rest = ""
         if re.search(r"\w", rest) and (_title_key(rest) != key or not key):
             return True
