@@ -152,6 +152,11 @@ _BOMS = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
+# Encodings charset-normalizer may choose from: those news sites use; a narrower set guesses better.
+_CANDIDATES = (
+    "utf_8", "gb18030", "big5", "cp1252", "cp1251", "koi8_r", "shift_jis", "euc_jp", "euc_kr",
+    "utf_16_le", "utf_16_be", "utf_32_le", "utf_32_be",
+)  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
@@ -186,18 +191,40 @@ def _decode(data: bytes) -> str | None:
             except UnicodeDecodeError:
                 return None
     if b"\x00" not in data:
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
+        text = _decode_mostly_utf8(data) or _decode_declared(data)
+        if text is not None:
+            return text
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    wide = b"\x00" in data  # BOM-less UTF-16/32 has NUL bytes; other text never does
+    candidates = [e for e in _CANDIDATES if e.startswith(("utf_16", "utf_32")) == wide]
+    best = from_bytes(data, cp_isolation=candidates).best()
+    return None if best is None else str(best)
+
+
+def _decode_mostly_utf8(data: bytes) -> str | None:
+    """UTF-8, tolerating a few broken sequences (a truncated character) as U+FFFD."""
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd") - data.count("\ufffd".encode())
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    allowed = len(data) // 1000 + (2 if multibyte >= 20 else 0)  # clearly UTF-8 around a truncated character
+    return text if broken <= allowed else None
+
+
+_DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso-8859-1": "cp1252", "ascii": "cp1252"}
+
+
+def _decode_declared(data: bytes) -> str | None:
+    """The charset an HTML page declares in a <meta> tag, if the bytes decode with it."""
+    match = _DECLARED.search(data[:4096])
+    if not match:
         return None
-    if b"\x00" in data and not best.encoding.startswith(("utf_16", "utf_32")):
-        return None  # NUL bytes in a single-byte or multibyte (non-UTF-16/32) encoding: binary
-    return str(best)
+    name = match[1].decode("ascii").lower()
+    try:
+        return data.decode(_SUPERSETS.get(name, name))
+    except (LookupError, UnicodeDecodeError):
+        return None
 
 
 def _looks_binary(text: str) -> bool:

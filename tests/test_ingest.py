@@ -538,3 +538,35 @@ def test_ingest_permission_denied(tmp_path):
 def test_ingest_directory_named_like_a_file(tmp_path):
     (tmp_path / "folder.txt").mkdir()
     assert reason_of(tmp_path / "folder.txt").startswith("cannot read file")
+
+
+# fmt: off
+HARD_DECODES = [
+    ("tiny gb18030", "标题\n\n这是正文。".encode("gb18030"), "标题\n\n这是正文。"),
+    ("big5", "洛陽市新建七所高中，新增學位一萬二千個。".encode("big5"), "洛陽市新建七所高中，新增學位一萬二千個。"),
+    ("cp1252", ("Café naïve résumé – the district opened schools. " * 3).encode("cp1252"),
+     "Café naïve résumé – the district opened schools. " * 3),
+    ("utf-16-le no BOM", EN_TEXT.encode("utf-16-le"), EN_TEXT),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("name", "data", "text"), HARD_DECODES, ids=[h[0] for h in HARD_DECODES])
+def test_ingest_decode_hard_cases(name, data, text):
+    assert decode_bytes(data) == text
+
+
+def test_ingest_utf8_with_one_broken_character_is_still_utf8():
+    data = ZH_TEXT.encode("utf-8") * 2
+    cut = data[:100] + data[101:]  # drop one byte of a 3-byte character
+    text = decode_bytes(cut)
+    assert text.count("\ufffd") == 1
+    assert text.startswith(ZH_TEXT[:20]) and text.endswith(ZH_TEXT[-20:])
+
+
+def test_ingest_html_declared_charset(tmp_path):
+    links = '<div class="x"><a href="/a/b/c">link</a></div>' * 30
+    html = f'<html><head><meta charset="gb2312"><title>教育</title></head><body>{links}<p>{ZH_TEXT}</p></body></html>'
+    article = read_article(write(tmp_path, "x.html", html.encode("gbk")))
+    assert "洛阳市7所现代化高中如期建成投用" in article.text
+    assert article.lang == "zh"
