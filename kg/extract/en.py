@@ -1,0 +1,484 @@
+"""English extraction (rough machine translations): entities, relations, figures.
+
+Names are found from their heads (school and organisation suffixes, division
+words, the policy thesaurus, quoted programme names) and extended to the left
+over name-like words, case-insensitively, since MT often lower-cases names.
+
+Examples
+--------
+>>> from kg.model import Article
+>>> text = ("Zhengdong New District Wenyuan School Education Group, with Zhengdong New District "
+...         "Wenyuan School as the leading school, Zhengdong New District Yihui Street Primary School "
+...         "as a member school.")
+>>> art = Article(id="a", source_file="a.txt", lang="en", title="", date=None, text=text, content_hash="h")
+>>> from kg.segment import split_sentences
+>>> ex = EnExtractor().extract(art, split_sentences(text, "en"))
+>>> sorted((f.predicate, f.object.surface) for f in ex.facts if f.predicate == "leadSchool")
+[('leadSchool', 'Zhengdong New District Wenyuan School')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from ..lexicon import is_pinyin, ordinal_value, org_suffixes, policies, school_suffixes, surnames
+from ..model import Article, Extraction, Fact, Mention, Observation, Span
+from ..resolve import _en_generic, area_of, main_area
+from .base import clean_measure, dedupe_mentions, sentence_at, unit_of, year_in
+
+__all__ = ["EnExtractor"]
+
+_WORD = re.compile(r"No\.\s?\d+|[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|\d+(?:st|nd|rd|th)?")
+_STOP = frozenset(
+    "the a an of in and or to with as for on at by from this that these those its their our his her "
+    "is are was were be been has have had will would can all each every other such into than which "
+    "who whom whose it they we he she there here also more most some any new public private".split()
+)
+_KEEP_LOWER = frozenset({"new", "old", "no"})
+_DIV_HEAD = re.compile(r"\b(new district|new area|district|county|city)\b", re.I)
+
+
+def _suffix_regex(rows, extra: tuple[str, ...] = ()) -> re.Pattern[str]:
+    variants = {v for t in rows for v in t.en if " " in v or v in ("kindergarten", "school", "campus")} | set(extra)
+    alts = sorted(variants, key=len, reverse=True)
+    body = "|".join(re.escape(v).replace(r"\ ", r"[\s\-]+") for v in alts)
+    return re.compile(rf"\b(?:{body})\b", re.I)
+
+
+@cache
+def _school_re() -> re.Pattern[str]:
+    return _suffix_regex(school_suffixes())
+
+
+@cache
+def _org_re() -> re.Pattern[str]:
+    rows = [t for t in org_suffixes() if t.zh != "教育集团"]
+    return _suffix_regex(rows)
+
+
+_GROUP_RE = re.compile(r"\b(?:education(?:al)?|school) group\b", re.I)
+
+
+@cache
+def _generic_words() -> frozenset[str]:
+    return frozenset(w for toks, _, _ in _en_generic() for w in toks)
+
+
+def _name_like(word: str, *, first: bool) -> bool:
+    """Whether ``word`` may be part of a proper name (before a suffix)."""
+    low = word.lower()
+    if low.startswith("no.") or low[:1].isdigit():
+        return True
+    if low in _STOP and low not in _KEEP_LOWER:
+        return False
+    if low in _generic_words() or ordinal_value(low) is not None or low in ("district", "county", "city", "town"):
+        return True
+    if word[:1].isupper() and not first:
+        return True
+    return is_pinyin(low, min_syllables=2) or (word[:1].isupper() and is_pinyin(low))
+
+
+def _words(text: str, start: int, end: int) -> list[re.Match[str]]:
+    return list(_WORD.finditer(text, start, end))
+
+
+def _extend_left(text: str, sent: Span, head_start: int, *, max_words: int = 7) -> int:
+    """Start offset of the name ending in the head at ``head_start``."""
+    words = _words(text, sent.start, head_start)
+    start = head_start
+    for w in reversed(words[-max_words:]):
+        gap = text[w.end() : start]
+        if gap.strip(" ") or len(gap) > 2:
+            break
+        first = w.start() == sent.start
+        if not _name_like(w.group(), first=first):
+            break
+        start = w.start()
+    return start
+
+
+def _distinctive(surface: str, head: str) -> bool:
+    """A name needs something beyond generic words: a proper word, an ordinal, or capitals."""
+    rest = surface[: len(surface) - len(head)].strip()
+    if not rest:
+        return False
+    words = _WORD.findall(rest)
+    if any(w.lower().startswith("no") and any(c.isdigit() for c in w) for w in words):
+        return True
+    if any(ordinal_value(w.lower()) is not None for w in words):
+        return True
+    proper = [w for w in words if w.lower() not in _generic_words() and w.lower() not in _STOP and w.lower() not in ("district", "county", "city")]
+    if proper:
+        return True
+    return all(w[:1].isupper() for w in words + head.split())
+
+
+def _inverted_tail(text: str, end: int, stop: int) -> int:
+    """Extend "X School" over "of/in [the] <area>" when that names an area."""
+    m = re.match(r"\s+(?:of|in)\s+(?:the\s+)?((?:[A-Za-z]+\s+){0,3}?(?:[A-Za-z]+))\b", text[end:stop])
+    if not m:
+        return end
+    words = m.group(1).split()
+    for n in range(len(words), 0, -1):
+        phrase = " ".join(words[:n])
+        if area_of(phrase, "en"):
+            return end + m.start(1) + len(phrase)
+    return end
+
+
+class EnExtractor:
+    """Rules for English machine translations."""
+
+    def extract(self, article: Article, sentences: tuple[Span, ...]) -> Extraction:
+        text = article.text
+        mentions: list[Mention] = []
+        for sent in sentences:
+            mentions += self._names(text, sent)
+            mentions += self._areas(text, sent)
+            mentions += self._policies(text, sent)
+            mentions += self._persons(text, sent)
+        mentions = list(_drop_overlaps(dedupe_mentions(mentions)))
+        draft = Extraction(article=article, sentences=sentences, mentions=tuple(mentions))
+        home = _home_mention(draft)
+        facts = list(_relations(text, sentences, mentions, home))
+        obs = list(_figures(article, sentences, mentions, home))
+        return Extraction(article, sentences, tuple(mentions), tuple(dict.fromkeys(facts)), tuple(obs))
+
+    # ------------------------------------------------------------------ entities
+
+    def _names(self, text: str, sent: Span) -> list[Mention]:
+        out = []
+        for kind, regex in (("EducationGroup", _GROUP_RE), ("GovernmentBody", _org_re()), ("School", _school_re())):
+            for m in regex.finditer(text, sent.start, sent.end):
+                if text[m.end() : m.end() + 1].lower() == "s" and kind == "School":
+                    continue  # plural: "member schools"
+                mention = self._named(text, sent, m, kind)
+                if mention:
+                    out.append(mention)
+        return out
+
+    def _named(self, text: str, sent: Span, m: re.Match[str], kind: str) -> Mention | None:
+        start = _extend_left(text, sent, m.start())
+        end = m.end()
+        if kind == "GovernmentBody":
+            low = m.group().lower()
+            if low.startswith("ministry of") and start == m.start():
+                return Mention(Span(m.start(), end), text[m.start() : end], kind)
+            end = _inverted_tail(text, end, sent.end)
+            if re.match(r"\s+of\s+the\s+(district|county|city)\b", text[end : sent.end], re.I):
+                tail = re.match(r"\s+of\s+the\s+(district|county|city)\b", text[end : sent.end], re.I)
+                end += tail.end()
+            surface = text[start:end]
+            if start == m.start() and end == m.end() and not re.search(r"education|government", low):
+                return None
+            return Mention(Span(start, end), surface, kind)
+        end = _inverted_tail(text, end, sent.end)
+        surface = text[start:end]
+        head = text[m.start() : m.end()]
+        if kind == "EducationGroup":
+            if start == m.start():
+                return None
+            return Mention(Span(start, end), surface, kind)
+        if not _distinctive(text[start : m.end()], head):
+            return None
+        return Mention(Span(start, end), surface, kind)
+
+    def _areas(self, text: str, sent: Span) -> list[Mention]:
+        out = []
+        words = _words(text, sent.start, sent.end)
+        i = 0
+        while i < len(words):
+            found = None
+            if words[i].group().lower() in _STOP and words[i].group().lower() not in _KEEP_LOWER:
+                i += 1
+                continue
+            for n in range(min(5, len(words) - i), 0, -1):
+                seg = words[i : i + n]
+                if any(text[a.end() : b.start()].strip() for a, b in zip(seg, seg[1:])):
+                    continue
+                phrase = text[seg[0].start() : seg[-1].end()]
+                if self._area_ok(phrase, seg):
+                    area = area_of(phrase, "en")
+                    if area:
+                        found = Mention(Span(seg[0].start(), seg[-1].end()), phrase, area.kind if area.kind != "Province" else "Province")
+                        i += n
+                        break
+            if found:
+                out.append(found)
+                continue
+            i += 1
+        return out
+
+    @staticmethod
+    def _area_ok(phrase: str, seg: list[re.Match[str]]) -> bool:
+        low = phrase.lower()
+        if _DIV_HEAD.search(low) and len(seg) > 1:
+            return True
+        if len(seg) > 2:
+            return False
+        if low in ("old city", "old town"):
+            return True
+        if len(seg) == 1 and phrase[:1].isupper() and len(phrase) > 3:
+            return True
+        return len(seg) == 1 and is_pinyin(low, min_syllables=2) and len(low) > 5
+
+    def _policies(self, text: str, sent: Span) -> list[Mention]:
+        out = []
+        for regex, pid in _policy_regexes():
+            for m in regex.finditer(text, sent.start, sent.end):
+                out.append(Mention(Span(m.start(), m.end()), m.group(), "Policy", (("canonical", pid),)))
+        for m in _QUOTED.finditer(text, sent.start, sent.end):
+            span = _quoted_policy(text, m, sent)
+            if span:
+                out.append(Mention(span, text[span.start : span.end], "Policy"))
+        return out
+
+    def _persons(self, text: str, sent: Span) -> list[Mention]:
+        out = []
+        for m in _PERSON.finditer(text, sent.start, sent.end):
+            sur, given = m.group(1), m.group(2)
+            if sur.lower() not in surnames() or not is_pinyin(given.replace("-", "").lower()):
+                continue
+            if len(given.replace("-", "")) > 8 or area_of(f"{sur} {given}", "en") or area_of(sur + given, "en"):
+                continue
+            nxt = text[m.end() : m.end() + 30].lower()
+            if re.match(r"\s+(?:new district|district|county|city|road|street|town|primary|middle|school|education)", nxt):
+                continue
+            out.append(Mention(Span(m.start(), m.end()), m.group(), "Person"))
+        return out
+
+
+_PERSON = re.compile(r"\b([A-Z][a-z]{0,5})\s([A-Z][a-z]+(?:-[a-z]+)?)\b")
+_QUOTED = re.compile(r"[“\"]([^“”\"]{1,120})[”\"]")
+_POLICY_HEAD = re.compile(
+    r"^(?:[\w\-]+\s+){0,2}?(policy system|policy|system|project|plan|model|mechanism|programme|program|project|"
+    r"evaluation system|action plan|work idea|funding system|initiative|scheme|campaign)\b",
+    re.I,
+)
+_TITLE_HEAD = re.compile(r"\b(plan|opinions|guide|guidelines|measures|notice|programme|program|project|scheme|regulations)$", re.I)
+
+
+def _quoted_policy(text: str, m: re.Match[str], sent: Span) -> Span | None:
+    inner = m.group(1).strip()
+    if len(inner.split()) >= 3 and _TITLE_HEAD.search(inner) and inner[:1].isupper():
+        return Span(m.start(1), m.end(1))
+    if len(inner.split()) <= 3:
+        tail = _POLICY_HEAD.match(text[m.end() : sent.end].lstrip())
+        if tail and not _school_re().search(inner):
+            gap = len(text[m.end() : sent.end]) - len(text[m.end() : sent.end].lstrip())
+            return Span(m.start(), m.end() + gap + tail.end())
+        if re.fullmatch(r"\d+\s+project", inner, re.I):
+            return Span(m.start(1), m.end(1))
+    return None
+
+
+@cache
+def _policy_regexes() -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for p in policies():
+        names = sorted({a for a in (p.en, *p.en_aliases) if a and a.isascii()}, key=len, reverse=True)
+        body = "|".join(re.escape(n.strip('"')).replace(r"\ ", r"[\s\-]+").replace(r"\-", r"[\s\-]*") for n in names)
+        out.append((re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I), p.id))
+    return tuple(out)
+
+
+def _drop_overlaps(mentions: tuple[Mention, ...]) -> Iterator[Mention]:
+    """Keep the longest of overlapping mentions, except areas nested in names."""
+    ordered = sorted(mentions, key=lambda m: (-(m.span.end - m.span.start), m.span.start))
+    kept: list[Mention] = []
+    for m in ordered:
+        clash = False
+        for k in kept:
+            if m.span.start < k.span.end and k.span.start < m.span.end:
+                nested = k.span.start <= m.span.start and m.span.end <= k.span.end
+                if nested and m.kind in ("City", "District", "Province") and k.kind != m.kind:
+                    continue
+                clash = True
+                break
+        if not clash:
+            kept.append(m)
+    return iter(sorted(kept, key=lambda m: (m.span.start, m.span.end)))
+
+
+# ---------------------------------------------------------------------- relations
+
+
+def _home_mention(ex: Extraction) -> Mention | None:
+    area = main_area(ex)
+    if area is None:
+        return None
+    for m in ex.mentions:
+        if m.kind in ("District", "City") and (a := area_of(m.surface, "en")) and a.part == area.part:
+            return m
+    return None
+
+
+def _in_sentence(mentions: list[Mention], sent: Span) -> list[Mention]:
+    return [m for m in mentions if sent.start <= m.span.start < sent.end]
+
+
+def _relations(text: str, sentences: tuple[Span, ...], mentions: list[Mention], home: Mention | None) -> Iterator[Fact]:
+    areas = [m for m in mentions if m.kind in ("District", "City")]
+    for m in mentions:
+        sent = sentence_at(m.span.start, sentences) or m.span
+        if m.kind in ("School", "EducationGroup", "GovernmentBody", "District"):
+            yield from _located(text, m, areas, home, sent)
+        if m.kind == "GovernmentBody":
+            yield from _governs(m, areas, home, sent)
+    for sent in sentences:
+        here = _in_sentence(mentions, sent)
+        yield from _groups(text, here, sent)
+        yield from _implements(text, here, home, sent)
+        yield from _heads(text, here, sent)
+
+
+def _nested_area(m: Mention, areas: list[Mention]) -> Mention | None:
+    inside = [a for a in areas if m.span.start <= a.span.start and a.span.end <= m.span.end and a.span != m.span]
+    if not inside:
+        return None
+    districts = [a for a in inside if a.kind == "District"]
+    return (districts or inside)[0]
+
+
+def _located(text: str, m: Mention, areas: list[Mention], home: Mention | None, sent: Span) -> Iterator[Fact]:
+    if m.kind == "District":
+        a = area_of(m.surface, "en")
+        if a and a.division and a.division.parent:
+            for c in areas:
+                ca = area_of(c.surface, "en")
+                if c.kind == "City" and ca and ca.division and ca.division.code == a.division.parent:
+                    yield Fact(m, "locatedIn", c, sent)
+                    return
+        return
+    if m.kind == "GovernmentBody":
+        return
+    inner = _nested_area(m, areas)
+    target = inner or home
+    if target is not None:
+        yield Fact(m, "locatedIn", target, sent)
+
+
+def _governs(m: Mention, areas: list[Mention], home: Mention | None, sent: Span) -> Iterator[Fact]:
+    low = m.surface.lower()
+    if "ministry" in low:
+        return
+    inner = _nested_area(m, areas)
+    if inner is None and re.search(r"\bthe (district|county)\b", low) and home is not None:
+        inner = home
+    if inner is not None:
+        yield Fact(m, "governs", inner, sent)
+
+
+def _groups(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
+    groups = [m for m in here if m.kind == "EducationGroup"]
+    if not groups:
+        return
+    schools = [m for m in here if m.kind == "School"]
+    for g in groups:
+        nxt = min((o.span.start for o in groups if o.span.start > g.span.start), default=sent.end)
+        members = [s for s in schools if g.span.end <= s.span.start < nxt]
+        lead = None
+        for s in members:
+            after = text[s.span.end : s.span.end + 40].lower()
+            if re.match(r"\s*(?:as|is)\s+(?:the\s+|a\s+)?(?:group\s+)?lead(?:ing)?\s+school", after):
+                lead = s
+        inside = [s for s in schools if g.span.start <= s.span.start and s.span.end <= g.span.end]
+        if lead is None and inside:
+            lead = inside[0]
+        if lead is not None:
+            yield Fact(g, "leadSchool", lead, sent)
+            yield Fact(lead, "memberOf", g, sent)
+        seg = text[g.span.end : nxt].lower()
+        if "member" in seg:
+            for s in members:
+                if s is not lead:
+                    yield Fact(s, "memberOf", g, sent)
+
+
+def _implements(text: str, here: list[Mention], home: Mention | None, sent: Span) -> Iterator[Fact]:
+    for p in (m for m in here if m.kind == "Policy"):
+        before = [m for m in here if m.span.end <= p.span.start and m.kind in ("EducationGroup", "School")]
+        subject = None
+        if before and before[0].span.start - sent.start < 5:
+            subject = before[0]
+        if subject is None:
+            subject = home
+        if subject is not None:
+            yield Fact(subject, "implements", p, sent)
+
+
+_TITLE = re.compile(r"\b(director|head|secretary|chief|dean|chairman|chairwoman|principal|mayor|commissioner|minister|leader)\b", re.I)
+
+
+def _heads(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
+    people = [m for m in here if m.kind == "Person"]
+    bodies = [m for m in here if m.kind == "GovernmentBody"]
+    for p in people:
+        for b in bodies:
+            lo, hi = sorted((p.span.end, b.span.start)) if p.span.end <= b.span.start else sorted((b.span.end, p.span.start))
+            between = text[lo:hi]
+            if len(between) < 90 and _TITLE.search(between) and not any(o.kind == "Person" and lo <= o.span.start < hi for o in people):
+                yield Fact(p, "heads", b, sent)
+                break
+
+
+# ---------------------------------------------------------------------- figures
+
+
+_NUMBER_OF = re.compile(r"\bnumber of ((?:[\w\-]+\s+){0,4}?)([\w\-]+)\b[^.;]*$", re.I)
+_SKIP_AFTER = re.compile(r"^\s*(?:\+|[-–~]\s*\d|st\b|nd\b|rd\b|th\b|years?\b|months?\b|days?\b|hours?\b|minutes?\b|o'clock|:)", re.I)
+
+
+def _figures(article: Article, sentences: tuple[Span, ...], mentions: list[Mention], home: Mention | None) -> Iterator[Observation]:
+    from ..numbers import find_numbers
+
+    text = article.text
+    end = article.body_end if article.body_end is not None else len(text)
+    taken = [m.span for m in mentions]
+    last_year: dict[int, int] = {}
+    for sent in sentences:
+        if sent.start >= end:
+            break
+        y = year_in(text[sent.start : sent.end], "en")
+        line = text.rfind("\n", 0, sent.start)
+        if y:
+            last_year[line] = y
+        for n in find_numbers(text[sent.start : sent.end], "en"):
+            s, e = sent.start + n.start, sent.start + n.end
+            if n.is_ordinal or n.is_year or n.value == 0 or any(t.start <= s < t.end for t in taken):
+                continue
+            if _SKIP_AFTER.match(text[e : e + 12]) or text[max(0, s - 1) : s] in "+“\"-–":
+                continue
+            fig = _figure(text, s, e, sent, n.is_percent)
+            if fig is None or home is None:
+                continue
+            unit, measure, qend = fig
+            year = y or last_year.get(line)
+            yield Observation(home, measure, n.value, unit, year, Span(s, qend), n.approximate)
+
+
+def _figure(text: str, s: int, e: int, sent: Span, is_percent: bool) -> tuple[str, str, int] | None:
+    if is_percent:
+        before = text[max(sent.start, s - 60) : s]
+        return "percent", clean_measure(before.split(",")[-1]) or "percentage", e
+    after = text[e : sent.end]
+    words = list(re.finditer(r"[A-Za-z][A-Za-z\-]*", after[:80]))
+    for w in words[:5]:
+        gap = after[: w.start()]
+        if re.search(r"[,;.:()]", gap):
+            break
+        unit = unit_of(w.group(), "en")
+        if unit == "year":
+            return None
+        if unit:
+            return unit, clean_measure(after[: w.end()]), e + w.end()
+    before = text[sent.start : s]
+    m = _NUMBER_OF.search(before)
+    if m and (unit := unit_of(m.group(2), "en")):
+        return unit, clean_measure(m.group(1) + m.group(2)), e
+    if words and not re.search(r"[,;.:()]", after[: words[0].start()]) and words[0].group().lower() not in _STOP:
+        w = words[min(1, len(words) - 1)] if words[0].group().lower() in _generic_words() else words[0]
+        return "other", clean_measure(after[: w.end()]), e + w.end()
+    return None

@@ -1,0 +1,341 @@
+"""General vocabulary: policy thesaurus, units, administrative divisions, suffixes and term pairs.
+
+Everything here is general knowledge (no names of particular schools): the
+thesauri in ``ontology/*.tsv`` and the national division codes shipped by the
+``cpca`` package.  Loaders are cached; the returned tuples are immutable.
+
+Examples
+--------
+>>> [p.id for p in policies() if p.zh == "双减"]
+['double-reduction']
+>>> d = division_by_code("410302")
+>>> (d.name, d.short, d.pinyin, d.level, d.parent)
+('老城区', '老城', 'laocheng', 'county', '410300')
+>>> ordinal_value("fiftieth"), ordinal_value("47th"), ordinal_value("forty-seventh")
+(50, 47, 47)
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .config import REPO
+
+__all__ = [
+    "PolicyRow",
+    "UnitRow",
+    "Division",
+    "Term",
+    "policies",
+    "units",
+    "admin_divisions",
+    "division_by_code",
+    "divisions_by_name",
+    "divisions_by_pinyin",
+    "terms",
+    "school_suffixes",
+    "org_suffixes",
+    "generic_terms",
+    "ordinal_value",
+    "cardinal_words",
+    "to_pinyin",
+    "zh_user_dictionary",
+    "surnames",
+    "pinyin_syllables",
+    "is_pinyin",
+]
+
+ONTOLOGY = REPO / "ontology"
+MUNICIPALITIES = ("11", "12", "31", "50")  # Beijing, Tianjin, Shanghai, Chongqing: province-level cities
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRow:
+    id: str
+    en: str
+    zh: str
+    en_aliases: tuple[str, ...]
+    zh_aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    id: str
+    en: str
+    zh: str
+    en_aliases: tuple[str, ...]
+    zh_aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Division:
+    """One administrative division: ``level`` is province, city or county."""
+
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    short: str
+    pinyin: str
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A row of ``ontology/lexicon.tsv``: ``kind`` zh <-> en variants (first is canonical)."""
+
+    kind: str
+    zh: str
+    en: tuple[str, ...]
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(a.strip() for a in cell.split("|") if a.strip())
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@cache
+def policies() -> tuple[PolicyRow, ...]:
+    """Rows of ``ontology/policies.tsv``."""
+    return tuple(
+        PolicyRow(r["id"], r["en"], r["zh"], _split(r["en_aliases"] or ""), _split(r["zh_aliases"] or ""))
+        for r in _rows(ONTOLOGY / "policies.tsv")
+    )
+
+
+@cache
+def units() -> tuple[UnitRow, ...]:
+    """Rows of ``ontology/units.tsv``."""
+    return tuple(
+        UnitRow(r["id"], r["en"], r["zh"], _split(r["en_aliases"] or ""), _split(r["zh_aliases"] or ""))
+        for r in _rows(ONTOLOGY / "units.tsv")
+    )
+
+
+@cache
+def terms() -> tuple[Term, ...]:
+    """Rows of ``ontology/lexicon.tsv``."""
+    return tuple(Term(r["kind"], r["zh"], _split(r["en"])) for r in _rows(ONTOLOGY / "lexicon.tsv"))
+
+
+def _kind(kind: str) -> tuple[Term, ...]:
+    return tuple(t for t in terms() if t.kind == kind)
+
+
+def school_suffixes() -> tuple[Term, ...]:
+    """School-type suffixes, longest Chinese first (九年一贯制学校 before 学校)."""
+    return tuple(sorted(_kind("school_suffix"), key=lambda t: -len(t.zh)))
+
+
+def org_suffixes() -> tuple[Term, ...]:
+    """Organisation suffixes (教育集团, 教育局, 人民政府, ...), longest first."""
+    return tuple(sorted(_kind("org_suffix"), key=lambda t: -len(t.zh)))
+
+
+def generic_terms() -> tuple[Term, ...]:
+    """Generic words with a fixed translation (老城 = Old City, 新区 = New District)."""
+    return tuple(sorted(_kind("term") + _kind("division"), key=lambda t: -len(t.zh)))
+
+
+@cache
+def _ordinals() -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in _kind("ordinal"):
+        for word in t.en:
+            out[word] = int(t.zh)
+    return out
+
+
+@cache
+def cardinal_words() -> dict[str, int]:
+    """English number words 1-20 and tens: ``{"one": 1, ...}``."""
+    return {w: int(t.zh) for t in _kind("cardinal") for w in t.en}
+
+
+def ordinal_value(word: str) -> int | None:
+    """The number of an English ordinal ("fiftieth", "47th", "forty-seventh"), else None.
+
+    >>> ordinal_value("school") is None
+    True
+    """
+    w = word.lower().strip()
+    if m := re.fullmatch(r"(\d+)(?:st|nd|rd|th)", w):
+        return int(m.group(1))
+    ords = _ordinals()
+    if w in ords:
+        return ords[w]
+    if m := re.fullmatch(r"([a-z]+)[- ]([a-z]+)", w):
+        tens, unit = cardinal_words().get(m.group(1)), ords.get(m.group(2))
+        if tens and tens % 10 == 0 and tens >= 20 and unit and unit < 10:
+            return tens + unit
+    return None
+
+
+def to_pinyin(text: str) -> str:
+    """Toneless pinyin without spaces: ``to_pinyin("洛阳") == "luoyang"``.
+
+    >>> to_pinyin("郑东")
+    'zhengdong'
+    """
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(text)).lower()
+
+
+_SHORT_SUFFIXES = ("自治县", "自治州", "自治旗", "新区", "林区", "特区", "地区", "市", "区", "县", "旗", "盟", "省")
+
+
+def _short(name: str, level: str) -> str:
+    """Drop the administrative suffix where the rest stays at least two characters."""
+    for suf in _SHORT_SUFFIXES:
+        if name.endswith(suf) and len(name) - len(suf) >= 2:
+            return name[: -len(suf)]
+    return name
+
+
+def _level(code: str) -> str:
+    if code[2:] == "0000":
+        return "city" if code[:2] in MUNICIPALITIES else "province"
+    if code[4:] == "00":
+        return "city"
+    return "county"
+
+
+@cache
+def admin_divisions() -> tuple[Division, ...]:
+    """National divisions from the ``cpca`` package (6-digit codes; municipalities are cities)."""
+    import cpca
+
+    path = Path(cpca.__file__).parent / "resources" / "adcodes.csv"
+    raw: dict[str, str] = {}
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            raw[row["adcode"][:6]] = row["name"]
+    out = []
+    for code, name in sorted(raw.items()):
+        if name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+            continue
+        level = _level(code)
+        out.append(Division(code, name, level, _parent(code, level, raw), _short(name, level), to_pinyin(_short(name, level))))
+    return tuple(out)
+
+
+def _parent(code: str, level: str, raw: dict[str, str]) -> str | None:
+    if level == "province" or (level == "city" and code[2:] == "0000"):
+        return None
+    if level == "city":
+        return code[:2] + "0000"
+    city = code[:4] + "00"
+    if city in raw and raw[city] not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+        return city
+    return code[:2] + "0000"
+
+
+@cache
+def _by_code() -> dict[str, Division]:
+    return {d.code: d for d in admin_divisions()}
+
+
+def division_by_code(code: str) -> Division | None:
+    return _by_code().get(code[:6])
+
+
+@cache
+def _by_name() -> dict[str, tuple[Division, ...]]:
+    out: dict[str, list[Division]] = {}
+    for d in admin_divisions():
+        for name in {d.name, d.short}:
+            out.setdefault(name, []).append(d)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def divisions_by_name(name: str) -> tuple[Division, ...]:
+    """Divisions whose full or short Chinese name is ``name`` (洛阳 or 洛阳市)."""
+    return _by_name().get(name, ())
+
+
+@cache
+def _by_pinyin() -> dict[str, tuple[Division, ...]]:
+    out: dict[str, list[Division]] = {}
+    for d in admin_divisions():
+        out.setdefault(d.pinyin, []).append(d)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def divisions_by_pinyin(pinyin: str) -> tuple[Division, ...]:
+    """Divisions whose short name reads ``pinyin`` (case, spaces and hyphens ignored).
+
+    >>> [d.name for d in divisions_by_pinyin("Yue Lu")]
+    ['岳麓区']
+    """
+    return _by_pinyin().get(re.sub(r"[\s\-']", "", pinyin.lower()), ())
+
+
+@cache
+def zh_user_dictionary() -> tuple[str, ...]:
+    """Lines ``word freq tag`` for ``jieba.Tokenizer.load_userdict``.
+
+    >>> "洛阳市 2000 ns" in zh_user_dictionary()
+    True
+    """
+    lines: dict[str, str] = {}
+    for d in admin_divisions():
+        lines.setdefault(d.name, f"{d.name} 2000 ns")
+        if len(d.short) >= 2:
+            lines.setdefault(d.short, f"{d.short} 1000 ns")
+    for t in terms():
+        if t.kind in ("school_suffix", "org_suffix", "term") and len(t.zh) >= 2:
+            lines.setdefault(t.zh, f"{t.zh} 1500 n")
+    for p in policies():
+        for alias in (p.zh, *p.zh_aliases):
+            alias = alias.strip("“”\"")
+            if len(alias) >= 2 and " " not in alias:
+                lines.setdefault(alias, f"{alias} 3000 nz")
+    return tuple(lines.values())
+
+
+@cache
+def surnames() -> dict[str, tuple[str, ...]]:
+    """Common Chinese surnames: pinyin -> Chinese characters (``surnames()["wang"]``)."""
+    out: dict[str, list[str]] = {}
+    for t in _kind("surname"):
+        for p in t.en:
+            out.setdefault(p, []).append(t.zh)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_NOT_SYLLABLES = frozenset({"m", "n", "ng", "hm", "hng", "r", "ê"})
+
+
+@cache
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable of the common CJK block (from ``pypinyin``)."""
+    from pypinyin import lazy_pinyin
+
+    chars = "".join(chr(c) for c in range(0x4E00, 0x9FA6))
+    return frozenset(p for p in lazy_pinyin(chars) if p.isascii() and p.isalpha() and p not in _NOT_SYLLABLES)
+
+
+def is_pinyin(word: str, *, min_syllables: int = 1) -> bool:
+    """Whether ``word`` reads as toneless pinyin syllables ("Zhengdong", "ShiBaZhong").
+
+    >>> is_pinyin("zhengdong"), is_pinyin("school"), is_pinyin("luoyang", min_syllables=4)
+    (True, False, False)
+    """
+    w = word.lower()
+    syl = pinyin_syllables()
+    best = [0] + [-1] * len(w)  # fewest... most syllables reaching position i
+    for i in range(len(w)):
+        if best[i] < 0:
+            continue
+        for j in range(i + 1, min(len(w), i + 6) + 1):
+            if w[i:j] in syl:
+                best[j] = max(best[j], best[i] + 1)
+    return best[len(w)] >= min_syllables
