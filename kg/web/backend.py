@@ -1,0 +1,196 @@
+"""What a web worker queries: an in-memory copy of a consistent snapshot of the store.
+
+The live store is never opened read-only while it may be written (undefined behaviour in
+Oxigraph). Instead :func:`prepare_state` copies it with ``Store.backup`` into a *state folder*
+(``snap-N/`` plus a ``current`` file naming the snapshot in use); each worker process loads the
+current snapshot into memory (:class:`Backend`) and reloads when ``current`` changes, which is
+how an authorised SPARQL Update reaches every worker.
+
+Queries run through :func:`run_killable`: a forked child process that the worker kills when the
+time limit passes, so a runaway query really stops and frees its worker.
+
+Examples
+--------
+>>> run_killable(lambda: 6 * 7, timeout=5)
+42
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import select
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pyoxigraph import Store
+
+from ..config import Settings
+from ..errors import ConfigError, KGError
+from ..store import backup, open_store
+
+__all__ = ["QueryTimeout", "Backend", "prepare_state", "run_killable", "new_snapshot"]
+
+T = TypeVar("T")
+
+
+class QueryTimeout(KGError):
+    """A query ran past the configured time limit and was stopped (HTTP 503)."""
+
+    status = 503
+
+
+def prepare_state(store_path: str | Path, state_dir: str | Path | None = None) -> Path:
+    """Snapshot the live store into a fresh state folder and return that folder.
+
+    >>> import tempfile, pathlib
+    >>> live = pathlib.Path(tempfile.mkdtemp()) / "s"
+    >>> _ = open_store(live)
+    >>> (prepare_state(live) / "current").read_text()
+    'snap-1'
+    """
+    if "://" in str(store_path):
+        raise ConfigError("serving needs a local store folder, not a URL")
+    if not Path(store_path).is_dir():
+        raise ConfigError(f"no store at {store_path}: run `kg build` first")
+    state = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="kg-serve-"))
+    state.mkdir(parents=True, exist_ok=True)
+    new_snapshot(store_path, state)
+    return state
+
+
+def new_snapshot(store_path: str | Path, state: Path) -> str:
+    """Back the live store up into ``state/snap-N`` and point ``state/current`` at it."""
+    existing = [int(p.name[5:]) for p in state.glob("snap-*") if p.name[5:].isdigit()]
+    name = f"snap-{max(existing, default=0) + 1}"
+    backup(store_path, state / name)
+    tmp = state / f".current-{os.getpid()}"
+    tmp.write_text(name)
+    os.replace(tmp, state / "current")
+    for old in sorted(state.glob("snap-*")):
+        if old.name != name and old.name[5:].isdigit() and int(old.name[5:]) < int(name[5:]) - 1:
+            shutil.rmtree(old, ignore_errors=True)  # keep the previous one for workers still loading
+    return name
+
+
+class Backend:
+    """One worker's view of the dataset: an in-memory store refreshed from the state folder."""
+
+    def __init__(self, settings: Settings, state_dir: Path) -> None:
+        self.settings = settings
+        self.state_dir = Path(state_dir)
+        self._lock = threading.Lock()
+        self._name: str | None = None
+        self._store: Store | None = None
+        self.generation = 0
+
+    @property
+    def store(self) -> Store:
+        """The in-memory store, reloaded first if a newer snapshot is current."""
+        name = (self.state_dir / "current").read_text().strip()
+        if name != self._name:
+            with self._lock:
+                if name != self._name:
+                    self._store = self._load(self.state_dir / name)
+                    self._name = name
+                    self.generation += 1
+        assert self._store is not None
+        return self._store
+
+    @staticmethod
+    def _load(snapshot: Path) -> Store:
+        source = open_store(snapshot, read_only=True)
+        memory = Store()
+        memory.bulk_extend(iter(source))
+        return memory
+
+    def update(self, apply: Callable[[Store], None]) -> None:
+        """Apply ``apply`` to the live store, then publish a new snapshot to every worker."""
+        live = open_store(self.settings.store)
+        try:
+            apply(live)
+            live.flush()
+        finally:
+            del live
+        new_snapshot(self.settings.store, self.state_dir)
+
+
+def run_killable(fn: Callable[[], T], *, timeout: float) -> T:
+    """Run ``fn()`` in a forked child and return its (picklable) result.
+
+    The child is killed with SIGKILL once ``timeout`` seconds pass (:class:`QueryTimeout`);
+    as a second guard it also gets an alarm, so it dies even if its parent does.
+    Exceptions raised by ``fn`` are re-raised in the caller.
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_fd)
+        _child(fn, write_fd, timeout)
+    os.close(write_fd)
+    try:
+        data = _read_until(read_fd, pid, time.monotonic() + timeout, timeout)
+    finally:
+        os.close(read_fd)
+    os.waitpid(pid, 0)
+    if not data:
+        raise KGError("the query process died without an answer")
+    ok, value = pickle.loads(data)
+    if not ok:
+        raise value
+    return value
+
+
+def _child(fn: Callable[[], Any], write_fd: int, timeout: float) -> None:  # pragma: no cover (child)
+    code = 0
+    try:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.alarm(math.ceil(timeout) + 2)
+        try:
+            payload = pickle.dumps((True, fn()))
+        except KGError as exc:
+            payload = pickle.dumps((False, _portable(exc)))
+        except Exception as exc:  # noqa: BLE001 - reported to the parent
+            payload = pickle.dumps((False, KGError(f"{type(exc).__name__}: {exc}")))
+        view = memoryview(payload)
+        while view:
+            written = os.write(write_fd, view)
+            view = view[written:]
+    except BaseException:  # noqa: BLE001
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _portable(exc: KGError) -> KGError:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001
+        out = KGError(str(exc))
+        out.status = exc.status
+        return out
+
+
+def _read_until(fd: int, pid: int, deadline: float, timeout: float) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        remaining = deadline - time.monotonic()
+        ready = select.select([fd], [], [], max(remaining, 0))[0] if remaining > 0 else []
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise QueryTimeout(f"query stopped after the time limit of {timeout:g} s")
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)

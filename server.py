@@ -1,0 +1,3 @@
+from kg.web import create_app
+
+app = create_app()
