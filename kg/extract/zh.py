@@ -1,0 +1,927 @@
+"""Chinese extractor: entities, relations and figures from a Chinese article.
+
+Names are found by their suffixes (小学, 中学, 教育集团, 教育局, 新区, ...) and
+extended to the left over name-like words (jieba, with a user dictionary of
+administrative divisions, suffixes and policies); areas come from the national
+division codes; figures from :mod:`kg.numbers`.  Nothing here knows any
+particular school, group or person.
+
+Examples
+--------
+>>> from kg.model import Article
+>>> text = ("洛阳市老城区教育体育局局长张明介绍，以老城区实验小学为牵头校，"
+...         "邙山镇中心小学、老城区第二小学为成员校，组建老城区实验小学教育集团。"
+...         "2022年新增学位2.3万个，深入推进“双减”。")
+>>> art = Article(id="t", source_file="t.txt", lang="zh", title="", date=None, text=text, content_hash="h")
+>>> ex = ZhExtractor().extract(art)
+>>> sorted({(m.kind, m.surface) for m in ex.mentions if m.kind in ("School", "EducationGroup", "Person")})
+... # doctest: +NORMALIZE_WHITESPACE
+[('EducationGroup', '老城区实验小学教育集团'), ('Person', '张明'), ('School', '老城区实验小学'),
+ ('School', '老城区第二小学'), ('School', '邙山镇中心小学')]
+>>> sorted((f.subject.surface, f.predicate, f.object.surface) for f in ex.facts if f.predicate == "leadSchool")
+[('老城区实验小学教育集团', 'leadSchool', '老城区实验小学')]
+>>> [(o.value, o.unit, o.year) for o in ex.observations]
+[(Decimal('23000'), 'place', 2022)]
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+from ..lexicon import Division, admin_divisions, divisions_by_name, policies, zh_user_dictionary
+from ..model import Article, Extraction, Fact, Mention, Observation, Span
+from ..numbers import NumberMatch, find_numbers, find_years
+from .base import dedupe_mentions
+
+__all__ = ["ZhExtractor"]
+
+# ----------------------------------------------------------------------------- general vocabulary
+
+SCHOOL_SUFFIXES = (
+    "九年一贯制学校", "十二年一贯制学校", "十五年一贯制学校", "特殊教育学校", "中等职业学校", "职业技术学校",
+    "外国语学校", "实验学校", "完全中学", "初级中学", "高级中学", "职业中学", "中心小学", "中心幼儿园",
+    "实验小学", "实验中学", "实验幼儿园", "幼儿园", "小学", "中学", "初中", "高中", "学校", "一中", "二中",
+)  # fmt: skip
+GROUP_SUFFIXES = ("教育集团", "教育联盟", "教育共同体", "发展共同体", "教联体", "集团")
+BODY_SUFFIXES = (
+    "教育体育局", "教育和体育局", "教育委员会", "人民政府", "教体局", "教育局", "教育厅", "教委", "政府",
+    "党工委", "管委会", "区委", "县委", "市委", "党委", "财政局", "发改委", "人社局", "编办",
+)  # fmt: skip
+STANDALONE_BODIES = ("教育部", "国务院", "国家发展改革委", "财政部", "人力资源社会保障部")
+ABBREV_BODIES = {"市": "City", "区": "District", "县": "District"}  # 市政府 / 区教体局 -> the article's area
+NEW_AREA = re.compile(r"([\u4e00-\u9fff]{2,4}?)(新区|高新区|经开区|开发区|示范区)")
+NEW_AREA_STOP = ("城市", "城乡", "全国", "国家级", "各", "全", "该", "本", "建设", "打造", "所在", "综合", "改革")
+TOWN = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:镇|乡|街道|社区|村)")
+CAMPUS = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:路|街|大道)?)(校区|分校|分园|园区)")
+PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{1,4}(?:路|街|大道|道|镇|乡|街道|村|社区|湖|山|河|桥)$")
+
+# words that describe a kind of school rather than name one
+GENERIC = frozenset(
+    "农村 乡村 城区 城市 城镇 寄宿制 现代化 公办 民办 优质 薄弱 普通 重点 示范 特色 标准化 新 老 全市 全区 全县 "
+    "各 所有 其他 其它 中心城区 义务教育 高品质 规范化 中小 小规模 乡镇 村 完全 一般 附近 周边 城乡 省级 市级 县级 "
+    "区级 国家级 市属 区属 县属 直属 本 该 这些 那些 所属 成员 牵头 名 强 弱 新建 一批 多所 省 市 区 县 镇 乡 "
+    "各类 各级 公立 私立 品牌 名牌 一流 知名 多 每 每所 全体 部分 中 小 大 大中 中小学 学前 基础 职业 特殊 "
+    "高等 民族 附属 实验 外国语 这所 此 等 两所 三所 一所 同类 新优质 家门口 好 更多 一些 若干 不同 相关 当地 本地 "
+    "偏远 边远 山区 贫困 留守 随迁 流动 全日制 非 营利性 普惠性 普惠 公益 托管 帮扶 结对 集团化 集团 教育 "
+    "学区 片区 联盟 共同体 领航 龙头 核心 分校 总校 新增 建设 建成 投用 改扩建 扩建 改建 撤并 合并".split()
+)  # fmt: skip
+# words that end a name when walking left from its suffix
+STOP = frozenset(
+    "以 为 由 和 与 及 同 跟 在 将 把 对 向 从 被 让 使 是 有 了 的 等 到 或 并 且 含 即 至 对于 其中 包括 包含 "
+    "新建 改扩建 建成 组建 成立 加入 成为 牵头 带动 帮扶 结对 托管 领办 联合 整合 合并 吸纳 覆盖 依托 分别 "
+    "推进 推动 实施 落实 深化 开展 推行 构建 建立 坚持 打造 探索 创建 举办 参加 参与 走进 来到 位于 "
+    "获评 被评为 荣获 入选 评为 作为 通过 其 这 该 各 每 原 现 新 即将 已 已经 正式 共 共有 全部 "
+    "教师 学生 师生 校长 书记 局长 主任 成员 成员校 牵头校 领航校 总校 分校 核心校".split()
+)  # fmt: skip
+FUNCTION_CHARS = set('以为由和与及同跟在将把对向从被让使是有了的等到或并且含即至、，,。；;：:“”"（）()《》 \n')
+HEAD_TITLES = (
+    "党组书记", "党委书记", "党工委书记", "局长", "副局长", "主任", "副主任", "书记", "厅长", "副厅长", "部长",
+    "市长", "副市长", "区长", "副区长", "县长", "副县长", "主席", "院长",
+)  # fmt: skip
+OTHER_TITLES = ("校长", "总校长", "园长", "执行校长", "记者", "通讯员", "编辑", "摄影", "一级巡视员", "巡视员", "委员")
+LEAD_WORDS = ("牵头校", "牵头学校", "龙头校", "领航校", "核心校", "总校", "领衔校", "牵头单位", "盟主校")
+MEMBER_WORDS = ("成员校", "成员学校", "成员单位", "分校", "加盟校", "联盟校", "紧密型成员校", "成员")
+POLICY_SUFFIXES = (
+    "体系", "工程", "项目", "模式", "政策", "制度", "计划", "机制", "行动", "方案", "改革", "战略", "理念",
+    "思路", "课程", "评价", "管理", "服务", "办学", "行动计划", "三年行动计划", "工作法", "育人模式",
+)  # fmt: skip
+DOC_SUFFIXES = (
+    "意见",
+    "方案",
+    "计划",
+    "办法",
+    "规定",
+    "纲要",
+    "指南",
+    "规划",
+    "条例",
+    "标准",
+    "细则",
+    "措施",
+    "通知",
+    "决定",
+)
+
+# measure word -> unit id (what follows a number)
+CLASSIFIERS = {
+    "%": "percent", "％": "percent", "个百分点": "percentage-point", "亿元": "yuan", "万元": "yuan", "元": "yuan",
+    "所": "school", "名": "person", "人次": "person", "人": "person", "位": "person", "个": "other", "间": "other",
+    "座": "other", "项": "project", "家": "other", "支": "other", "门": "course", "班": "class", "场": "time",
+    "次": "time", "期": "time", "平方米": "square-metre", "平米": "square-metre", "亩": "mu", "节": "other",
+    "套": "other", "台": "other", "册": "other", "本": "other", "批": "other", "条": "other", "处": "other",
+    "种": "other", "类": "other", "课时": "other", "小时": "other", "余": "other",
+}  # fmt: skip
+# noun in the measure phrase -> a more specific unit
+NOUN_UNITS = (
+    ("幼儿园", "kindergarten"), ("学位", "place"), ("学生", "student"), ("幼儿", "student"), ("儿童", "student"),
+    ("学子", "student"), ("孩子", "student"), ("教师", "teacher"), ("老师", "teacher"), ("师生", "person"),
+    ("班", "class"), ("集团", "group"), ("课程", "course"), ("学校", "school"), ("小学", "school"),
+    ("中学", "school"), ("高中", "school"), ("初中", "school"),
+)  # fmt: skip
+CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n]")
+
+_CJK = r"\u4e00-\u9fff"
+
+
+# ----------------------------------------------------------------------------- cached resources
+
+
+@cache
+def _tokenizer():
+    """A jieba tokenizer of our own with the general user dictionary (built once per process)."""
+    try:
+        import jieba
+    except ImportError as exc:  # pragma: no cover - jieba is a declared dependency
+        raise ImportError("the Chinese extractor needs jieba: pip install jieba") from exc
+    import logging
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.load_userdict(io.StringIO("\n".join(zh_user_dictionary())))
+    return tok
+
+
+@cache
+def _pos_tokenizer():
+    """A POS tagger over our tokenizer, reusing the word-tag table jieba.posseg loads on import."""
+    import jieba.posseg
+
+    pos = object.__new__(jieba.posseg.POSTokenizer)
+    pos.tokenizer = _tokenizer()
+    pos.word_tag_tab = dict(jieba.posseg.dt.word_tag_tab)
+    return pos
+
+
+@cache
+def _division_pattern() -> re.Pattern[str]:
+    """Every city/county full name, and city short names (two characters or more)."""
+    names = set()
+    for d in admin_divisions():
+        if d.level == "province":
+            continue
+        if len(d.name) >= 3 or d.name.endswith(("县", "旗", "市")):  # 城区 / 郊区 / 矿区 are words
+            names.add(d.name)
+        if d.level == "city" and len(d.short) >= 2:
+            names.add(d.short)
+    return re.compile("|".join(sorted(map(re.escape, names), key=lambda n: (-len(n), n))))
+
+
+@cache
+def _province_pattern() -> re.Pattern[str]:
+    names = {n for d in admin_divisions() if d.level == "province" for n in (d.name, d.short) if len(n) >= 2}
+    return re.compile("|".join(sorted(map(re.escape, names), key=lambda n: (-len(n), n))))
+
+
+@cache
+def _policy_aliases() -> tuple[tuple[str, str], ...]:
+    """(alias, thesaurus id), longest first."""
+    out = {}
+    for p in policies():
+        for alias in (p.zh, *p.zh_aliases):
+            alias = alias.strip('“”"')
+            if len(alias) >= 2:
+                out.setdefault(alias, p.id)
+    return tuple(sorted(out.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+
+
+@cache
+def _suffix_pattern(suffixes: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, sorted(suffixes, key=len, reverse=True))))
+
+
+# ----------------------------------------------------------------------------- working state
+
+
+@dataclass
+class _Doc:
+    article: Article
+    text: str  # the body: text[:body_end]
+    sentences: tuple[Span, ...]
+    mentions: list[Mention] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    divisions: dict[tuple[int, int], Division] = field(default_factory=dict)
+    main: Mention | None = None
+    main_city: Mention | None = None
+
+    def add(self, start: int, end: int, kind: str, *hints: tuple[str, str]) -> Mention:
+        m = Mention(Span(start, end), self.text[start:end], kind, tuple(hints))
+        self.mentions.append(m)
+        return m
+
+    def fact(self, subject: Mention, predicate: str, obj: Mention, evidence: Span) -> None:
+        if subject.surface != obj.surface or subject.kind != obj.kind:
+            self.facts.append(Fact(subject, predicate, obj, evidence))
+
+    def clause(self, start: int, end: int | None = None) -> Span:
+        """The comma-delimited clause around ``[start, end)``."""
+        end = start if end is None else end
+        a = start
+        while a > 0 and not CLAUSE_BREAK.match(self.text[a - 1]):
+            a -= 1
+        b = end
+        while b < len(self.text) and not CLAUSE_BREAK.match(self.text[b]):
+            b += 1
+        while a < b and self.text[a].isspace():
+            a += 1
+        return Span(a, b)
+
+    def sentence(self, offset: int) -> Span:
+        for s in self.sentences:
+            if s.start <= offset < s.end:
+                return s
+        return self.clause(offset)
+
+    def of_kind(self, *kinds: str) -> list[Mention]:
+        return sorted((m for m in self.mentions if m.kind in kinds), key=lambda m: m.span)
+
+
+class ZhExtractor:
+    """Rules for Chinese articles (the :class:`~kg.extract.base.Extractor` protocol)."""
+
+    lang = "zh"
+
+    def extract(self, article: Article, sentences: tuple[Span, ...] | None = None) -> Extraction:
+        """Read mentions, facts and figures out of the article body."""
+        end = article.body_end if article.body_end is not None else len(article.text)
+        body = article.text[:end]
+        if sentences is None:
+            from ..segment import split_sentences
+
+            sentences = split_sentences(article.text, "zh", end=end)
+        doc = _Doc(article, body, tuple(sentences))
+        _find_areas(doc)
+        _find_bodies(doc)
+        _find_schools_and_groups(doc)
+        _find_policies(doc)
+        _find_people(doc)
+        _choose_main_area(doc)
+        _relate_areas(doc)
+        _relate_groups(doc)
+        _relate_policies(doc)
+        _find_figures(doc)
+        facts = tuple(
+            {
+                (f.subject.surface, f.subject.kind, f.predicate, f.object.surface): f for f in reversed(doc.facts)
+            }.values()
+        )[::-1]
+        return Extraction(
+            article=article,
+            sentences=tuple(sentences),
+            mentions=dedupe_mentions(doc.mentions),
+            facts=facts,
+            observations=tuple(doc.observations),
+            warnings=tuple(doc.warnings),
+        )
+
+
+# ----------------------------------------------------------------------------- areas
+
+
+def _find_areas(doc: _Doc) -> None:
+    """Cities and county-level areas from the national codes, plus "X新区"-style zones."""
+    found: list[tuple[int, int, tuple[Division, ...]]] = []
+    for m in _division_pattern().finditer(doc.text):
+        if _inside_word(doc.text, m.start(), m.end()):
+            continue
+        found.append((m.start(), m.end(), divisions_by_name(m.group())))
+    cities = {d.code for _, _, ds in found for d in ds if d.level == "city" and len(ds) == 1}
+    for start, end, cands in found:
+        d = _pick_division(cands, cities)
+        if d is None:
+            continue
+        if len(cands) > 1:
+            doc.warnings.append(f"ambiguous area {doc.text[start:end]!r}: chose {d.code}")
+        kind = "City" if d.level == "city" else "District"
+        hints = [("adminCode", d.code), ("city" if kind == "City" else "district", d.name)]
+        if kind == "District" and d.parent and (parent := _division_by_code(d.parent)):
+            hints.append(("city", parent.name))
+        doc.add(start, end, kind, *hints)
+        doc.divisions[(start, end)] = d
+    for m in NEW_AREA.finditer(doc.text):
+        head = m.group(1)
+        start = m.start()
+        prev = next((mm for mm in doc.mentions if mm.span.end == start and mm.kind == "City"), None)
+        if any(head.startswith(s) or head.endswith(s) for s in NEW_AREA_STOP) or head in GENERIC:
+            continue
+        if any(mm.span.start <= start < mm.span.end for mm in doc.mentions):
+            continue
+        hints = [("district", m.group())]
+        if prev:
+            hints.append(("city", prev.surface))
+        doc.add(start, m.end(), "District", *hints)
+
+
+def _inside_word(text: str, start: int, end: int) -> bool:
+    """A short city name glued into a longer word (洛阳 in 洛阳铲 is still fine; 长治 in 长治久安 is not)."""
+    name = text[start:end]
+    if name.endswith(("市", "区", "县", "旗")):
+        return False
+    after = text[end : end + 2]
+    return bool(re.match(r"久安|山区|路|街|大道|南路|北路|东路|西路", after))
+
+
+@cache
+def _division_by_code(code: str) -> Division | None:
+    for d in admin_divisions():
+        if d.code == code:
+            return d
+    return None
+
+
+def _pick_division(cands: tuple[Division, ...], cities: set[str]) -> Division | None:
+    if not cands:
+        return None
+    cands = tuple(d for d in cands if d.level != "province") or cands
+    for d in cands:
+        if d.parent in cities or d.code in cities:
+            return d
+    return sorted(cands, key=lambda d: (d.level != "city", d.code))[0]
+
+
+def _choose_main_area(doc: _Doc) -> None:
+    """The district (else city) the article is mostly about: title and first mentions weigh more."""
+    counts: Counter[str] = Counter()
+    first: dict[str, Mention] = {}
+    title = doc.article.title
+    for m in doc.of_kind("District", "City"):
+        counts[m.surface] += 3 if m.kind == "District" else 2
+        if title and m.surface in title:
+            counts[m.surface] += 2
+        first.setdefault(m.surface, m)
+    if counts:
+        best = max(counts, key=lambda s: (counts[s], -first[s].span.start))
+        doc.main = first[best]
+    cities = [m for m in doc.of_kind("City")]
+    if cities:
+        cc = Counter(m.hint("adminCode") for m in cities)
+        code = max(cc, key=lambda c: (cc[c], -min(m.span.start for m in cities if m.hint("adminCode") == c)))
+        doc.main_city = next(m for m in cities if m.hint("adminCode") == code)
+
+
+def _area_of_name(doc: _Doc, start: int, end: int) -> Mention | None:
+    """The area a name starts with (its district prefix), if any."""
+    inner = [m for m in doc.of_kind("District", "City") if start <= m.span.start and m.span.end <= end]
+    if not inner:
+        return None
+    return max(inner, key=lambda m: (m.kind == "District", m.span.start))
+
+
+def _relate_areas(doc: _Doc) -> None:
+    """Districts are located in the city they belong to, when that city is named in the article."""
+    cities = {m.hint("adminCode"): m for m in doc.of_kind("City")}
+    done = set()
+    for m in doc.of_kind("District"):
+        parent = _division_by_code(_code_parent(m.hint("adminCode"))) if m.hint("adminCode") else None
+        city = cities.get(parent.code) if parent else None
+        if city is None and m.hint("city"):
+            city = next((c for c in doc.of_kind("City") if c.surface in (m.hint("city"), _short(m.hint("city")))), None)
+        if city and m.surface not in done:
+            done.add(m.surface)
+            doc.fact(m, "locatedIn", city, _evidence(doc, city, m))
+
+
+def _code_parent(code: str | None) -> str:
+    d = _division_by_code(code) if code else None
+    return d.parent if d and d.parent else ""
+
+
+def _short(name: str) -> str:
+    return re.sub(r"(市|区|县)$", "", name)
+
+
+def _evidence(doc: _Doc, a: Mention, b: Mention) -> Span:
+    """The sentence holding both mentions when they share one, else the later mention's clause."""
+    sa, sb = doc.sentence(a.span.start), doc.sentence(b.span.start)
+    if sa == sb:
+        return sa
+    if abs(a.span.start - b.span.end) < 40 or abs(b.span.start - a.span.end) < 40:
+        return Span(min(a.span.start, b.span.start), max(a.span.end, b.span.end))
+    later = a if a.span.start > b.span.start else b
+    return doc.clause(later.span.start, later.span.end)
+
+
+# ----------------------------------------------------------------------------- government bodies
+
+
+def _find_bodies(doc: _Doc) -> None:
+    """X教育局 / X人民政府 / 市委 / 教育部 ...: a body named by its area and an organisation suffix."""
+    text = doc.text
+    areas = {m.span.end: m for m in doc.of_kind("District", "City")}
+    for m in _suffix_pattern(BODY_SUFFIXES).finditer(text):
+        start, end = m.start(), m.end()
+        area = areas.get(start)
+        if area is not None:
+            doc.add(area.span.start, end, "GovernmentBody", ("area", area.surface))
+            continue
+        prefix = text[start - 1 : start] if start else ""
+        if (
+            prefix in ABBREV_BODIES
+            and not re.match(rf"[{_CJK}]", text[start - 2 : start - 1] or " ")
+            or (prefix in ABBREV_BODIES and text[start - 2 : start - 1] in "、，,（(“ \n")
+        ):
+            doc.add(start - 1, end, "GovernmentBody", ("abbrev", ABBREV_BODIES[prefix]))
+        elif m.group() in ("区委", "县委", "市委") and (start == 0 or text[start - 1] in "、，,（(“ \n在和与"):
+            doc.add(start, end, "GovernmentBody", ("abbrev", ABBREV_BODIES[m.group()[0]]))
+    for name in STANDALONE_BODIES:
+        for m in re.finditer(re.escape(name), text):
+            doc.add(m.start(), m.end(), "GovernmentBody")
+    for m in re.finditer(r"(省)(教育厅|人民政府|政府)", text):
+        prov = _province_pattern().search(text, max(0, m.start() - 3), m.start() + 1)
+        start = prov.start() if prov and prov.end() == m.end(1) else m.start()
+        doc.add(start, m.end(), "GovernmentBody")
+
+
+# ----------------------------------------------------------------------------- schools and groups
+
+
+def _find_schools_and_groups(doc: _Doc) -> None:
+    text = doc.text
+    taken: list[tuple[int, int]] = []
+    for m in _suffix_pattern(GROUP_SUFFIXES).finditer(text):
+        start = _name_start(doc, m.start(), taken)
+        if start is None:
+            continue
+        core = text[start : m.start()]
+        if m.group() == "集团" and not core.endswith(SCHOOL_SUFFIXES):
+            continue
+        if not _is_named(doc, start, m.start()):
+            continue
+        group = doc.add(start, m.end(), "EducationGroup")
+        taken.append((start, m.end()))
+        school_end = m.start()
+        if core.endswith(SCHOOL_SUFFIXES) and _is_named(doc, start, school_end, school=True):
+            doc.add(start, school_end, "School", ("inGroupName", group.surface))
+    for m in _suffix_pattern(SCHOOL_SUFFIXES).finditer(text):
+        end = m.end()
+        if any(a <= m.start() and end <= b for a, b in taken):
+            continue
+        if text[end : end + 1] in ("生", "段", "部", "化", "阶") or text[end : end + 2] in (
+            "教育",
+            "阶段",
+            "学段",
+            "教师",
+            "老师",
+        ):
+            continue  # 小学生, 初中学段, 学校教育 ... are not names
+        start = _name_start(doc, m.start(), taken)
+        if start is None or not _is_named(doc, start, m.start(), school=True):
+            continue
+        if camp := CAMPUS.match(text, end):
+            if not set(camp.group(1)) & FUNCTION_CHARS and camp.group(1) not in GENERIC and len(camp.group(1)) >= 2:
+                doc.add(start, camp.end(), "School", ("campusOf", text[start:end]))
+        doc.add(start, end, "School")
+        taken.append((start, end))
+
+
+def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> int | None:
+    """Walk left from a suffix over name-like words; None when nothing name-like precedes it."""
+    text = doc.text
+    lo = suffix_start
+    while (
+        lo > 0
+        and suffix_start - lo < 24
+        and not CLAUSE_BREAK.match(text[lo - 1])
+        and text[lo - 1] not in '“”"《》（）() 、'
+    ):
+        lo -= 1
+    window = text[lo:suffix_start]
+    if not window:
+        return suffix_start
+    words = list(_pos_tokenizer().cut(window))
+    pos = suffix_start
+    for word, flag in reversed(words):
+        if word in STOP or _is_stop_flag(word, flag):
+            break
+        if any(a < pos <= b for a, b in taken) and not _is_area_at(doc, pos - len(word), pos):
+            break
+        pos -= len(word)
+    pos = _strip_function_prefix(doc, pos, suffix_start)
+    return pos
+
+
+def _is_stop_flag(word: str, flag: str) -> bool:
+    if re.fullmatch(r"第[零〇一二两三四五六七八九十百0-9]+", word):
+        return False
+    if flag in ("x", "p", "c", "u", "uj", "ul", "r", "d", "q", "y", "e", "o", "zg", "ud", "uz", "ug", "uv"):
+        return True
+    if flag == "m" or re.fullmatch(r"[0-9.%]+", word):
+        return True
+    if flag.startswith("v") and word not in ("实验",) and len(word) >= 2:
+        return True
+    return bool(set(word) & FUNCTION_CHARS - set("和与同及以为由在将对向从有等"))
+
+
+def _strip_function_prefix(doc: _Doc, pos: int, suffix_start: int) -> int:
+    """Drop a leading 以/为/由/和/与 ... that jieba glued onto the name."""
+    text = doc.text
+    while pos < suffix_start and text[pos] in "以为由和与及同跟在将把对向从被让使是有等或并即至其该这各每":
+        if _is_area_at(doc, pos, suffix_start) or text[pos : pos + 2] in _known_words_with_function_head():
+            break
+        pos += 1
+    return pos
+
+
+@cache
+def _known_words_with_function_head() -> frozenset[str]:
+    return frozenset(
+        {
+            "和平",
+            "同心",
+            "向阳",
+            "至善",
+            "育才",
+            "以琳",
+            "由义",
+            "为民",
+            "有为",
+            "和美",
+            "和谐",
+            "和顺",
+            "同济",
+            "同德",
+            "同安",
+            "向东",
+        }
+    )
+
+
+def _is_area_at(doc: _Doc, start: int, end: int) -> bool:
+    return any(m.span.start == start and m.span.end <= end for m in doc.of_kind("District", "City"))
+
+
+def _is_named(doc: _Doc, start: int, suffix_start: int, *, school: bool = False) -> bool:
+    """A name, not a description: an area prefix, an ordinal, a place word or a proper word before the suffix."""
+    core = doc.text[start:suffix_start]
+    if not core:
+        return False
+    if _area_of_name(doc, start, suffix_start) is not None:
+        return True
+    if re.search(r"第[零〇一二两三四五六七八九十百0-9]+", core):
+        return True
+    if re.fullmatch(r"[市区县省]", core) or re.search(r"[0-9%]", core):
+        return False
+    words = [w for w in _pos_tokenizer().cut(core) if w.word.strip()]
+    proper = [w for w in words if w.word not in GENERIC and not re.fullmatch(r"[市区县省镇乡村]", w.word)]
+    if not proper:
+        return False
+    if school and re.search(r"(?:中学|小学|学校|幼儿园)$", core):
+        return True  # 济源路小学 + 分校 ...
+    freq = _tokenizer().FREQ
+    for w in proper:
+        if w.flag.startswith(("nr", "ns", "nz", "nt")) or w.flag in ("j", "eng"):
+            return True
+        if len(w.word) >= 2 and (not freq.get(w.word) or PLACE_WORD.search(w.word)):
+            return True
+    joined = "".join(w.word for w in proper)
+    return len(joined) >= 2 and bool(PLACE_WORD.search(joined)) and not any(w.word in GENERIC for w in words[-1:])
+
+
+# ----------------------------------------------------------------------------- policies
+
+
+def _find_policies(doc: _Doc) -> None:
+    text = doc.text
+    seen: list[tuple[int, int]] = []
+    for alias, pid in _policy_aliases():
+        for m in re.finditer(re.escape(alias), text):
+            if any(a <= m.start() < b for a, b in seen):
+                continue
+            s, e = m.start(), m.end()
+            if text[s - 1 : s] == "“" and text[e : e + 1] == "”":
+                pass
+            doc.add(s, e, "Policy", ("canonical", pid))
+            seen.append((s, e))
+    suffix = "|".join(sorted(POLICY_SUFFIXES, key=len, reverse=True))
+    for m in re.finditer(rf"“([^“”\n]{{1,16}})”([{_CJK}0-9+]{{0,10}}?(?:{suffix}))?", text):
+        if any(a <= m.start(1) < b for a, b in seen):
+            continue
+        inner, tail = m.group(1), m.group(2) or ""
+        if tail:
+            doc.add(m.start(), m.end(), "Policy", ("quoted", inner))
+        elif inner.endswith(POLICY_SUFFIXES) and len(inner) >= 3 and not set(inner) & set("，,。、"):
+            doc.add(m.start(1), m.end(1), "Policy", ("quoted", inner))
+        else:
+            continue
+        seen.append((m.start(), m.end()))
+    docsuffix = "|".join(DOC_SUFFIXES)
+    for m in re.finditer(rf"《([^《》\n]{{4,60}}(?:{docsuffix}))》", text):
+        if not any(a <= m.start(1) < b for a, b in seen):
+            doc.add(m.start(1), m.end(1), "Policy", ("document", "true"))
+            seen.append((m.start(), m.end()))
+
+
+def _relate_policies(doc: _Doc) -> None:
+    """The area (or the group/school the clause is about) implements each policy it names."""
+    done: set[tuple[str, str]] = set()
+    for p in doc.of_kind("Policy"):
+        subject = _clause_subject(doc, p) or doc.main
+        if subject is None:
+            continue
+        key = (subject.surface, p.hint("canonical") or p.surface)
+        if key in done:
+            continue
+        done.add(key)
+        doc.fact(subject, "implements", p, doc.clause(p.span.start, p.span.end))
+
+
+def _clause_subject(doc: _Doc, p: Mention) -> Mention | None:
+    """A school or group that opens the sentence of ``p`` and precedes it."""
+    sent = doc.sentence(p.span.start)
+    cands = [m for m in doc.of_kind("School", "EducationGroup") if sent.start <= m.span.start < p.span.start]
+    if cands and cands[0].span.start - sent.start <= 3 and not m_has_role(doc, cands[0]):
+        return cands[0]
+    return None
+
+
+def m_has_role(doc: _Doc, m: Mention) -> bool:
+    after = doc.text[m.span.end : m.span.end + 8]
+    return any(w in after for w in (*LEAD_WORDS, *MEMBER_WORDS))
+
+
+# ----------------------------------------------------------------------------- people
+
+
+_NAME = re.compile(rf"[{_CJK}]{{2,3}}")
+
+
+def _find_people(doc: _Doc) -> None:
+    """Officials and bylines: a title (chain) followed by a personal name (jieba ``nr``)."""
+    text = doc.text
+    titles = "|".join(sorted(HEAD_TITLES + OTHER_TITLES, key=len, reverse=True))
+    for m in re.finditer(rf"((?:(?:{titles})[、和及兼]?)+)\s*[:：]?\s*([{_CJK}]{{2,4}})", text):
+        name = _person_name(m.group(2))
+        if not name:
+            continue
+        start = m.start(2)
+        person = doc.add(start, start + len(name), "Person", ("title", m.group(1).rstrip("、和及兼")))
+        if any(t in m.group(1) for t in HEAD_TITLES):
+            body = next(
+                (
+                    b
+                    for b in doc.of_kind("GovernmentBody")
+                    if b.span.end == m.start(1) or 0 <= m.start(1) - b.span.end <= 1
+                ),
+                None,
+            )
+            if body is not None:
+                doc.fact(person, "heads", body, Span(body.span.start, person.span.end))
+
+
+@cache
+def _surnames() -> frozenset[str]:
+    return frozenset(
+        "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石"
+        "廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁"
+        "岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾"
+        "尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛"
+        "仲虞敖巩明佘池查麻苑迟邝"
+    )
+
+
+def _person_name(cand: str) -> str | None:
+    """The personal name at the start of ``cand`` (surname + one or two characters)."""
+    if cand[0] not in _surnames():
+        return None
+    words = list(_pos_tokenizer().cut(cand))
+    if words and words[0].flag.startswith("nr") and 2 <= len(words[0].word) <= 3:
+        return words[0].word
+    if not words or len(words[0].word) > 1:
+        return None  # jieba knows the word: an ordinary word, not an unknown name
+    head = ""
+    for w in words:  # unknown names come out as single characters
+        if len(w.word) > 1 or w.word in FUNCTION_CHARS or re.match(r"[说讲在对就为到来去等]", w.word) or len(head) == 3:
+            break
+        head += w.word
+    return head if len(head) >= 2 else None
+
+
+# ----------------------------------------------------------------------------- groups
+
+
+def _relate_groups(doc: _Doc) -> None:
+    """Lead and member schools (牵头校/成员校/总校/分校), group names after their lead school, locations."""
+    groups = doc.of_kind("EducationGroup")
+    schools = doc.of_kind("School")
+    for s in schools:
+        if s.hint("inGroupName"):
+            g = next(
+                g for g in groups if g.surface == s.hint("inGroupName") and g.span.start <= s.span.start < g.span.end
+            )
+            doc.fact(g, "leadSchool", s, g.span)
+            doc.fact(s, "memberOf", g, g.span)
+    for s in schools:
+        if s.hint("inGroupName"):
+            continue
+        role = _role_after(doc, s) or _role_before(doc, s)
+        if role is None:
+            continue
+        g = _group_for(doc, s, groups)
+        if g is None:
+            continue
+        ev = _evidence(doc, s, g)
+        if role == "lead":
+            doc.fact(g, "leadSchool", s, ev)
+        doc.fact(s, "memberOf", g, ev)
+    _relate_locations(doc)
+
+
+def _role_after(doc: _Doc, s: Mention) -> str | None:
+    """Role words after a school or after the enumeration it belongs to (A、B和C为成员校)."""
+    text = doc.text
+    pos = s.span.end
+    for _ in range(8):
+        nxt = next(
+            (m for m in doc.of_kind("School") if m.span.start in range(pos, pos + 2) and not m.hint("inGroupName")),
+            None,
+        )
+        if nxt is None or not re.fullmatch(r"[、和与及]?", text[pos : nxt.span.start]):
+            break
+        pos = nxt.span.end
+    after = text[pos : pos + 12]
+    m = re.match(
+        r"(?:（|\()?(?:为|作为|任|是|担任|等为|等)?(?:集团)?(?:的)?(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + ")", after
+    )
+    if m:
+        return "lead" if m.group(1) in LEAD_WORDS else "member"
+    if re.match(r"(?:等\d*所学校)?(?:加入|加盟|并入|纳入)", after):
+        return "member"
+    if re.match(r"(?:牵头|领办|领衔)", after):
+        return "lead"
+    return None
+
+
+def _role_before(doc: _Doc, s: Mention) -> str | None:
+    """Role words before a list (成员校有A、B; 以A为牵头校; 由A牵头)."""
+    text = doc.text
+    clause = doc.clause(s.span.start)
+    before = text[clause.start : s.span.start]
+    m = re.search(r"(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + r")(?:有|包括|为|是|：|:)[^。；;]*$", before)
+    if m:
+        return "lead" if m.group(1) in LEAD_WORDS else "member"
+    if re.search(r"(?:由|吸纳|包括|涵盖|下辖|辖|包含)(?:[^。；;，,]*[、和与及])?$", before) and any(
+        g.span.start < s.span.start and doc.sentence(g.span.start) == doc.sentence(s.span.start)
+        for g in doc.of_kind("EducationGroup")
+    ):
+        return "member"
+    return None
+
+
+def _group_for(doc: _Doc, s: Mention, groups: list[Mention]) -> Mention | None:
+    """The group the sentence names (nearest, preferring one before), else the last group named before."""
+    sent = doc.sentence(s.span.start)
+    same = [g for g in groups if sent.start <= g.span.start < sent.end]
+    if same:
+        return min(same, key=lambda g: (abs(g.span.start - s.span.start), g.span.start))
+    before = [g for g in groups if g.span.end <= s.span.start]
+    if before and s.span.start - before[-1].span.end < 400:
+        return before[-1]
+    return None
+
+
+def _relate_locations(doc: _Doc) -> None:
+    """Schools, groups and bodies are located in (bodies govern) the area their name starts with, else the main one."""
+    done: set[tuple[str, str, str]] = set()
+    for m in doc.of_kind("School", "EducationGroup", "GovernmentBody"):
+        area = _area_of_name(doc, m.span.start, m.span.end)
+        if m.kind == "GovernmentBody":
+            if area is None and m.hint("abbrev"):
+                area = doc.main_city if m.hint("abbrev") == "City" else doc.main
+                if area is not None and area.kind != m.hint("abbrev"):
+                    area = None if m.hint("abbrev") == "City" and doc.main_city is None else area
+            if area is not None and (m.surface, "governs", area.surface) not in done:
+                done.add((m.surface, "governs", area.surface))
+                doc.fact(m, "governs", area, m.span if area.span.start >= m.span.start else _evidence(doc, m, area))
+            continue
+        if m.kind == "EducationGroup":
+            continue
+        area = area or doc.main
+        if area is not None and (m.surface, "locatedIn", area.surface) not in done:
+            done.add((m.surface, "locatedIn", area.surface))
+            ev = m.span if m.span.start <= area.span.start < m.span.end else doc.clause(m.span.start, m.span.end)
+            doc.fact(m, "locatedIn", area, ev)
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _find_figures(doc: _Doc) -> None:
+    """Every number with a unit: value, unit, what it measures, the area it is about, year, clause."""
+    text = doc.text
+    years = _year_context(doc)
+    for sent in doc.sentences:
+        chunk = text[sent.start : sent.end]
+        for n in find_numbers(chunk, "zh"):
+            obs = _observation(doc, n, sent.start, years)
+            if obs is not None:
+                doc.observations.append(obs)
+
+
+def _observation(doc: _Doc, n: NumberMatch, base: int, years: list[tuple[int, int]]) -> Observation | None:
+    text = doc.text
+    start, end = base + n.start, base + n.end
+    if n.is_ordinal or doc.main is None:
+        return None
+    if n.text in ("一", "两") or re.search(r"[每届第]$", text[max(0, start - 1) : start]):
+        return None
+    unit, unit_end = _unit_after(text, end, n)
+    if unit is None:
+        return None
+    clause = doc.clause(start, unit_end)
+    noun_after = _noun_after(text, unit_end, clause.end)
+    noun_before = text[clause.start : _strip_approx_start(text, start, n)]
+    measure = (noun_after or noun_before).strip()
+    unit = _refine_unit(unit, text[end:unit_end], noun_after or noun_before)
+    if unit in ("time",) and re.search(r"届|全会", text[max(0, start - 2) : unit_end + 2]):
+        return None
+    if not measure and unit in ("other", "time"):
+        return None
+    return Observation(
+        about=doc.main,
+        measure=_clean(measure) or text[start:unit_end],
+        value=n.value,
+        unit=unit,
+        year=_year_at(start, years, doc.article),
+        evidence=clause,
+        approximate=n.approximate,
+    )
+
+
+def _strip_approx_start(text: str, start: int, n: NumberMatch) -> int:
+    return start
+
+
+def _unit_after(text: str, end: int, n: NumberMatch) -> tuple[str | None, int]:
+    """The measure word right after a number (2.3万个, 66所, 80.9%) and where it ends."""
+    if n.is_percent:
+        return "percent", end
+    after = text[end : end + 5]
+    m = re.match(r"\s*(?:多|余)?", after)
+    skip = m.end() if m else 0
+    for word in sorted(CLASSIFIERS, key=len, reverse=True):
+        if after[skip:].startswith(word):
+            if word == "名" and re.match(r"名(?:校|师(?!生)|优|列|额|单|称|牌)", after[skip:]):
+                return None, end
+            return CLASSIFIERS[word], end + skip + len(word)
+    return None, end
+
+
+def _noun_after(text: str, start: int, stop: int) -> str:
+    """The noun phrase after a measure word: 7所|现代化高中|如期建成 -> 现代化高中."""
+    chunk = text[start:stop]
+    if not chunk or not re.match(rf"[{_CJK}]", chunk):
+        return ""
+    words = list(_pos_tokenizer().cut(chunk[:16]))
+    out = ""
+    for w in words:
+        nounish = w.flag.startswith(("n", "a", "b", "j", "l")) or w.flag in ("vn", "an", "s", "ng")
+        if not nounish and (out or not w.flag.startswith("v")):
+            break
+        out += w.word
+    return out
+
+
+def _refine_unit(unit: str, classifier: str, noun: str) -> str:
+    if unit in ("percent", "yuan", "square-metre", "mu", "percentage-point"):
+        return unit
+    for word, uid in NOUN_UNITS:
+        if word in noun:
+            if uid == "school" and unit not in ("school", "other"):
+                continue
+            if uid in ("student", "teacher") and unit not in ("person", "other"):
+                continue
+            return uid
+    return unit
+
+
+def _clean(measure: str) -> str:
+    return measure.strip(' ，,、：:“”"（）()').removeprefix("共").removeprefix("有")
+
+
+def _year_context(doc: _Doc) -> list[tuple[int, int]]:
+    """(offset, year) for every year stated in the body, in reading order."""
+    return [(m.start, int(m.value)) for m in find_years(doc.text, "zh")]
+
+
+def _year_at(offset: int, years: list[tuple[int, int]], article: Article) -> int | None:
+    """The year stated in the sentence, else the last stated before, else the article's (今年/去年 aware)."""
+    before = [y for pos, y in years if pos <= offset]
+    if before:
+        return before[-1]
+    if article.date and re.match(r"\d{4}", article.date):
+        return int(article.date[:4])
+    return None
+
+
+def _unique(ms: Iterable[Mention]) -> Iterator[Mention]:
+    seen = set()
+    for m in ms:
+        if m.surface not in seen:
+            seen.add(m.surface)
+            yield m
