@@ -185,6 +185,9 @@ def _en_area_exact(tokens: list[str], context: frozenset[str]) -> Area | None:
         return None
     suffix = None
     words = list(tokens)
+    whole = _zh_of_generic(words)
+    if whole and (d := _pick(divisions_by_name(whole + "区") or divisions_by_name(whole + "县"), None, context)):
+        return _area_from_division(d)
     if len(words) >= 3 and words[-2:] == ["new", "district"]:
         stem = "".join(words[:-2])
         if _is_proper(words[:-2]):
@@ -308,6 +311,8 @@ def _parse_en(text: str, context: frozenset[str]) -> NameParts:
     tokens = _en_tokens(text)
     while tokens and tokens[0] in ("the", "a", "an"):
         tokens = tokens[1:]
+    while len(tokens) >= 2 and tokens[-2] in ("the", "this", "our") and tokens[-1] in _DIV_WORDS:
+        tokens = tokens[:-3] if len(tokens) >= 3 and tokens[-3] == "of" else tokens[:-2]
     area, tokens = _invert_en(tokens, context)
     if area is None:
         area, used = _en_area(tokens, context)

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from ..lexicon import is_pinyin, ordinal_value, org_suffixes, policies, school_suffixes, surnames
+from ..lexicon import cardinal_words, is_pinyin, ordinal_value, org_suffixes, policies, school_suffixes, surnames
 from ..model import Article, Extraction, Fact, Mention, Observation, Span
 from ..resolve import _en_generic, area_of, main_area
 from .base import clean_measure, dedupe_mentions, sentence_at, unit_of, year_in
@@ -43,7 +43,7 @@ _DIV_HEAD = re.compile(r"\b(new district|new area|district|county|city)\b", re.I
 def _suffix_regex(rows, extra: tuple[str, ...] = ()) -> re.Pattern[str]:
     variants = {v for t in rows for v in t.en if " " in v or v in ("kindergarten", "school", "campus")} | set(extra)
     alts = sorted(variants, key=len, reverse=True)
-    body = "|".join(re.escape(v).replace(r"\ ", r"[\s\-]+") for v in alts)
+    body = "|".join(r"[\s\-]+".join(re.escape(w) for w in v.split()) for v in alts)
     return re.compile(rf"\b(?:{body})\b", re.I)
 
 
@@ -109,7 +109,7 @@ def _distinctive(surface: str, head: str) -> bool:
         return True
     if any(ordinal_value(w.lower()) is not None for w in words):
         return True
-    proper = [w for w in words if w.lower() not in _generic_words() and w.lower() not in _STOP and w.lower() not in ("district", "county", "city")]
+    proper = [w for w in words if w.lower() not in _generic_words() and w.lower() not in cardinal_words() and w.lower() not in _STOP and w.lower() not in ("district", "county", "city")]
     if proper:
         return True
     return all(w[:1].isupper() for w in words + head.split())
@@ -220,9 +220,10 @@ class EnExtractor:
             return False
         if low in ("old city", "old town"):
             return True
-        if len(seg) == 1 and phrase[:1].isupper() and len(phrase) > 3:
-            return True
-        return len(seg) == 1 and is_pinyin(low, min_syllables=2) and len(low) > 5
+        if len(seg) == 1 and (phrase[:1].isupper() or (is_pinyin(low, min_syllables=2) and len(low) > 5)):
+            area = area_of(phrase, "en")
+            return area is not None and area.kind == "City"
+        return False
 
     def _policies(self, text: str, sent: Span) -> list[Mention]:
         out = []
@@ -279,7 +280,7 @@ def _policy_regexes() -> tuple[tuple[re.Pattern[str], str], ...]:
     out = []
     for p in policies():
         names = sorted({a for a in (p.en, *p.en_aliases) if a and a.isascii()}, key=len, reverse=True)
-        body = "|".join(re.escape(n.strip('"')).replace(r"\ ", r"[\s\-]+").replace(r"\-", r"[\s\-]*") for n in names)
+        body = "|".join(r"[\s\-]*".join(re.escape(w) for w in re.split(r"[\s\-]+", n.strip('"'))) for n in names)
         out.append((re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I), p.id))
     return tuple(out)
 
@@ -455,6 +456,8 @@ def _figures(article: Article, sentences: tuple[Span, ...], mentions: list[Menti
             if fig is None or home is None:
                 continue
             unit, measure, qend = fig
+            if unit == "other" and (n.text.isalpha() or not re.search(r"[a-z]", text[e:qend])):
+                continue  # "one case", "three key": number words with no unit noun are rarely figures
             year = y or last_year.get(line)
             yield Observation(home, measure, n.value, unit, year, Span(s, qend), n.approximate)
 
