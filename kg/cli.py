@@ -206,6 +206,22 @@ def export(store: str | None, fmt: str, output: Path | None, seed: int, **filter
         click.echo(f"wrote {output} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)", err=True)
 
 
+@main.command("eval")
+@store_option
+@click.option("--gold", "gold", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder of gold JSON files.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def eval_cmd(store: str | None, gold: Path, fmt: str) -> None:
+    """Precision / recall / F1 of the built store against gold annotations."""
+    import json
+
+    from . import store as kgstore
+    from .evaluate import evaluate, format_report
+
+    settings = _settings(store=store)
+    result = evaluate(kgstore.open_store(_existing(str(settings.store)), read_only=True), gold)
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if fmt == "json" else format_report(result))
+
+
 def _existing(store: str) -> str:
     if "://" not in store and not Path(store).exists():
         raise click.ClickException(f"no store at {store}: run `kg build` first (or pass --store)")
