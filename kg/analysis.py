@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ __all__ = [
     "group_overlaps",
     "school_group_projection",
     "adoption_matrix",
+    "policy_adoption",
     "centrality",
     "communities",
     "community_summary",
@@ -89,7 +90,6 @@ class Filters:
     districts: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
     articles: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -147,7 +147,8 @@ def _article_graphs(store: Store, specs: Iterable[str]) -> set[str]:
     wanted = {s.strip().lower() for s in specs}
     found = set()
     for r in rows(store, q):
-        names = {r["a"].lower(), _local(r["a"]).lower(), r.get("f", "").lower(), r.get("f", "").rsplit(".", 1)[0].lower()}
+        file = r.get("f", "").lower()
+        names = {r["a"].lower(), _local(r["a"]).lower(), file, file.rsplit(".", 1)[0]}
         if names & wanted:
             found.add(GRAPH_NS + r["a"][len(ID_NS) :])
     return found
@@ -240,11 +241,11 @@ def filter_graph(G: nx.MultiDiGraph, filters: Filters) -> nx.MultiDiGraph:
     """
     keep = set(G)
     if filters.districts:
-        ds = {n for n in G if G.nodes[n]["type"] == "District" and any(_matches(G.nodes[n], s) for s in filters.districts)}
+        ds = {n for n in _nodes_of(G, "District") if any(_matches(G.nodes[n], s) for s in filters.districts)}
         inside = {n for n in G if G.nodes[n].get("district") in ds}
         keep &= inside | {p for n in inside for p in G.successors(n) if G.nodes[p]["type"] == "Policy"}
     if filters.policies:
-        ps = {n for n in G if G.nodes[n]["type"] == "Policy" and any(_matches(G.nodes[n], s) for s in filters.policies)}
+        ps = {n for n in _nodes_of(G, "Policy") if any(_matches(G.nodes[n], s) for s in filters.policies)}
         keep &= ps | {u for p in ps for u in G.predecessors(p)}
     if filters.types:
         wanted = {t.lower() for t in filters.types}
@@ -366,6 +367,17 @@ def adoption_matrix(G: nx.MultiDiGraph) -> pd.DataFrame:
     for (d, p), n in counts.items():
         frame.loc[d, p] += n
     return frame
+
+
+def policy_adoption(G: nx.MultiDiGraph) -> pd.DataFrame:
+    """The adoption matrix read by policy: which districts share each policy, most shared first."""
+    m = adoption_matrix(G)
+    out = [
+        {"policy": p, "n_districts": int((m[p] > 0).sum()), "districts": sorted(m.index[m[p] > 0])}
+        for p in m.columns
+    ]
+    frame = pd.DataFrame(out, columns=["policy", "n_districts", "districts"])
+    return frame.sort_values(["n_districts", "policy"], ascending=[False, True], ignore_index=True)
 
 
 # ---------------------------------------------------------------- centrality, communities, components
@@ -530,7 +542,7 @@ def report(store: Store, filters: Filters | None = None, *, seed: int = 0, top: 
         "groups": groups(G),
         "shared_schools": shared_schools(G),
         "group_overlaps": group_overlaps(G),
-        "adoption": adoption_matrix(G).reset_index(),
+        "adoption": policy_adoption(G),
         "centrality": cent.groupby("type", sort=True).head(top).reset_index(drop=True),
         "communities": summary,
         "components": components(G),
@@ -540,7 +552,7 @@ def report(store: Store, filters: Filters | None = None, *, seed: int = 0, top: 
 
 _TITLES = {
     "summary": "Graph", "groups": "Education groups", "shared_schools": "Schools in several groups",
-    "group_overlaps": "Groups sharing schools", "adoption": "District × policy adoption",
+    "group_overlaps": "Groups sharing schools", "adoption": "Policy adoption across districts",
     "centrality": "Most central nodes by type (PageRank)", "communities": "Communities (Louvain, modularity)",
     "components": "Connected components", "district_measures": "Measures compared across districts (by unit)",
 }
@@ -551,7 +563,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(map(str, value))
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return str(int(value)) if value.is_integer() else f"{value:.4g}"
     return "" if value is None or value is pd.NA else str(value)
 
 

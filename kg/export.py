@@ -50,6 +50,8 @@ TYPE_COLOURS: dict[str, str] = {
     "Person": "#e377c2",
 }
 _DEFAULT_COLOUR = "#bcbd22"
+#: Font fallback chain of the pictures: Latin first, then CJK (Debian fonts-noto-cjk) for Chinese labels.
+_FONTS = ("DejaVu Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Droid Sans Fallback")
 
 NODE_COLUMNS = ("id", "label", "label_en", "label_zh", "type", "district", "district_label",
                 "degree", "betweenness", "pagerank", "community")
@@ -189,12 +191,14 @@ def _csv_bytes(header: tuple[str, ...], records: Iterator[tuple]) -> bytes:
 def node_table(G: nx.MultiDiGraph, *, seed: int = 0) -> bytes:
     """The node table as CSV bytes (one row per node, ``NODE_COLUMNS``)."""
     H = _prepared(G, seed)
-    return _csv_bytes(NODE_COLUMNS, ((n, *(d.get(c, "") for c in NODE_COLUMNS[1:])) for n, d in sorted(H.nodes(data=True))))
+    records = ((n, *(d.get(c, "") for c in NODE_COLUMNS[1:])) for n, d in sorted(H.nodes(data=True)))
+    return _csv_bytes(NODE_COLUMNS, records)
 
 
 def edge_table(G: nx.MultiDiGraph) -> bytes:
     """The edge table as CSV bytes (one row per fact, ``EDGE_COLUMNS``)."""
-    return _csv_bytes(EDGE_COLUMNS, ((u, v, k, d.get("articles", 1)) for u, v, k, d in sorted(G.edges(keys=True, data=True))))
+    records = ((u, v, k, d.get("articles", 1)) for u, v, k, d in sorted(G.edges(keys=True, data=True)))
+    return _csv_bytes(EDGE_COLUMNS, records)
 
 
 def write_csv_nodes(G: nx.MultiDiGraph, out: Sink, *, seed: int = 0) -> None:
@@ -244,8 +248,8 @@ def draw(G: nx.MultiDiGraph, out: Sink, *, fmt: str = "png", seed: int = 0,
         labels = {n: d["label"] for n, d in S.nodes(data=True)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a glyph missing from the installed fonts is not an error
-            plt.rcParams["font.family"] = ["DejaVu Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "sans-serif"]
-            nx.draw_networkx_labels(S, pos, labels=labels, ax=ax, font_size=7)
+            nx.draw_networkx_labels(S, pos, labels=labels, ax=ax, font_size=7, font_family=_font_chain())
+        ax.margins(0.12)
         kinds = sorted({d["type"] for _, d in S.nodes(data=True)})
         handles = [Line2D([], [], marker="o", ls="", color=colour(k), label=k) for k in kinds]
         ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
@@ -253,6 +257,14 @@ def draw(G: nx.MultiDiGraph, out: Sink, *, fmt: str = "png", seed: int = 0,
         warnings.simplefilter("ignore")
         fig.savefig(fh, format=fmt, dpi=dpi)
     plt.close(fig)
+
+
+def _font_chain() -> list[str]:
+    """The installed fonts of ``_FONTS`` (asking for a missing one makes matplotlib log each time)."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in _FONTS if f in installed] or ["sans-serif"]
 
 
 def _picture(fmt: str) -> Callable[..., None]:
