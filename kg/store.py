@@ -188,6 +188,8 @@ def dump(store: Store, output: IO[bytes] | str | Path, fmt: str = "nquads") -> N
         buf = store.dump(format=RdfFormat.N_QUADS)
         lines = sorted(set(buf.splitlines(keepends=True)))
         data = b"".join(lines)
+    elif fmt == "jsonld":
+        data = _compact_jsonld(store)
     elif rdf_format.supports_datasets:
         data = store.dump(format=rdf_format, prefixes=PREFIXES)
     else:
@@ -196,6 +198,15 @@ def dump(store: Store, output: IO[bytes] | str | Path, fmt: str = "nquads") -> N
         Path(output).write_bytes(data)
     else:
         output.write(data)
+
+
+def _compact_jsonld(store: Store) -> bytes:
+    """JSON-LD with an ``@context`` of the ontology prefixes (pyoxigraph writes it expanded)."""
+    import rdflib
+
+    ds = rdflib.Dataset()
+    ds.parse(data=store.dump(format=RdfFormat.N_QUADS), format="nquads")
+    return ds.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True).encode("utf-8")
 
 
 def _dump_union(store: Store, rdf_format: RdfFormat) -> bytes:
