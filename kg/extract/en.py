@@ -117,7 +117,7 @@ def _distinctive(surface: str, head: str) -> bool:
 
 def _inverted_tail(text: str, end: int, stop: int) -> int:
     """Extend "X School" over "of/in [the] <area>" when that names an area."""
-    m = re.match(r"\s+(?:of|in)\s+(?:the\s+)?((?:[A-Za-z]+\s+){0,3}?(?:[A-Za-z]+))\b", text[end:stop])
+    m = re.match(r"\s+(?:of|in)\s+(?:the\s+)?((?:[A-Za-z]+\s+){0,3}(?:[A-Za-z]+))\b", text[end:stop])
     if not m:
         return end
     words = m.group(1).split()

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from kg.model import Article, Extraction, Mention, Span
+from kg.resolve import name_key, resolve
+
+# fmt: off
+SAME = [
+    [("School", "洛阳市第五十中学", "zh"), ("School", "luoyang fiftieth middle school", "en"),
+     ("School", "Luoyang No. 50 Middle School", "en"), ("School", "The No. 50 Middle School in Luoyang city", "en")],
+    [("District", "老城区", "zh"), ("District", "Old City District", "en"), ("District", "old city", "en")],
+    [("District", "郑东新区", "zh"), ("District", "Zheng Dong New District", "en"), ("District", "Zhengdong New District", "en")],
+    [("Policy", "双减", "zh"), ("Policy", "ShuangJian", "en"), ("Policy", "double reduction", "en")],
+    [("GovernmentBody", "岳麓区教育局", "zh"), ("GovernmentBody", "Education Bureau of Yuelu District", "en")],
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("group", SAME)
+def test_resolve_same_entity_same_key(group):
+    keys = {name_key(kind, text, lang) for kind, text, lang in group}
+    assert len(keys) == 1, keys
+
+
+def test_resolve_distinct_districts_stay_distinct():
+    a = name_key("School", "Yuelu District Experimental Primary School", "en")
+    b = name_key("School", "Old City Experimental Primary School", "en")
+    assert a != b
+
+
+def _article(text: str) -> Article:
+    return Article(id="t", source_file="t.txt", lang="en", title="", date=None, text=text, content_hash="h")
+
+
+def test_resolve_order_independent_and_labels():
+    text = "Luoyang Old City and the old city district."
+    m1 = Mention(Span(0, 16), "Luoyang Old City", "District")
+    m2 = Mention(Span(25, 42), "old city district", "District")
+    r1 = resolve(Extraction(_article(text), mentions=(m1, m2)))
+    r2 = resolve(Extraction(_article(text), mentions=(m2, m1)))
+    assert r1.entities == r2.entities
+    (ent,) = r1.entities
+    assert ent.extra == (("adminCode", "410302"),)
+    assert dict(ent.labels)["zh"] == "老城区"
+    assert ("en", "old city district") in ent.alt_labels
