@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -202,7 +201,10 @@ def _match_figures(gold: dict, obs: list[dict], score: ArticleScore) -> None:
     used: set[int] = set()
     for g in gold.get("metrics", []):
         value, unit = Decimal(str(g["value"])), _unit_id(g["unit"])
-        hit = next((i for i, (v, u, _) in enumerate(found) if i not in used and v == value and (unit == "other" or u == unit)), None)
+        hit = next(
+            (i for i, (v, u, _) in enumerate(found) if i not in used and v == value and (unit == "other" or u == unit)),
+            None,
+        )
         if hit is not None:
             used.add(hit)
             if g.get("required", True):
@@ -251,7 +253,8 @@ def _summary(scores: list[ArticleScore], absent: list[str]) -> dict[str, Any]:
     return {
         "articles": [{"file": s.file, "missed": s.missed, "spurious": s.spurious} for s in scores],
         "absent": absent,
-        "entity_types": {k: ent[k].as_dict() for k in KINDS if k in ent} | {k: v.as_dict() for k, v in ent.items() if k not in KINDS},
+        "entity_types": {k: ent[k].as_dict() for k in KINDS if k in ent}
+        | {k: v.as_dict() for k, v in ent.items() if k not in KINDS},
         "relation_types": {k: rel[k].as_dict() for k in RELATIONS if k in rel},
         "entities": ent_all.as_dict(),
         "relations": rel_all.as_dict(),

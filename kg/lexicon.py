@@ -223,7 +223,9 @@ def admin_divisions() -> tuple[Division, ...]:
         if name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
             continue
         level = _level(code)
-        out.append(Division(code, name, level, _parent(code, level, raw), _short(name, level), to_pinyin(_short(name, level))))
+        out.append(
+            Division(code, name, level, _parent(code, level, raw), _short(name, level), to_pinyin(_short(name, level)))
+        )
     return tuple(out)
 
 
@@ -295,7 +297,7 @@ def zh_user_dictionary() -> tuple[str, ...]:
             lines.setdefault(t.zh, f"{t.zh} 1500 n")
     for p in policies():
         for alias in (p.zh, *p.zh_aliases):
-            alias = alias.strip("“”\"")
+            alias = alias.strip('“”"')
             if len(alias) >= 2 and " " not in alias:
                 lines.setdefault(alias, f"{alias} 3000 nz")
     return tuple(lines.values())

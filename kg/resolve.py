@@ -42,7 +42,7 @@ from .lexicon import (
     school_suffixes,
     to_pinyin,
 )
-from .model import Entity, Extraction, Mention, Resolution, ResolvedFact, ResolvedObservation, Span
+from .model import Entity, Extraction, Mention, Resolution, ResolvedFact, ResolvedObservation
 
 __all__ = ["resolve", "name_key", "Area", "area_of", "policy_id", "canonical_label", "NameParts", "parse_name"]
 
@@ -94,7 +94,9 @@ _SYNONYM = {"junior high school": "junior middle school", "elementary school": "
 @cache
 def _zh_generic() -> tuple[tuple[str, str], ...]:
     """(zh, canonical english), longest zh first."""
-    rows = [(t.zh, _canon_en(t)) for t in (*school_suffixes(), *org_suffixes(), *generic_terms()) if t.kind != "division"]
+    rows = [
+        (t.zh, _canon_en(t)) for t in (*school_suffixes(), *org_suffixes(), *generic_terms()) if t.kind != "division"
+    ]
     return tuple(sorted(rows, key=lambda r: -len(r[0])))
 
 
@@ -152,7 +154,9 @@ def _zh_area(text: str, context: frozenset[str]) -> tuple[Area | None, str]:
         if head.endswith("新区") and n > 2 and not divisions_by_name(head):
             stem = head[:-2]
             if not divisions_by_name(stem):
-                return Area(f"{to_pinyin(stem)}-new-district", "District", None, _title(f"{to_pinyin(stem)} new district"), head), text[n:]
+                return Area(
+                    f"{to_pinyin(stem)}-new-district", "District", None, _title(f"{to_pinyin(stem)} new district"), head
+                ), text[n:]
         cands = divisions_by_name(head)
         if cands:
             d = _pick(cands, head[-1] if head[-1] in "市区县" else None, context)
@@ -297,7 +301,7 @@ def _zh_int(text: str) -> int:
 
 
 def _invert_en(tokens: list[str], context: frozenset[str]) -> tuple[Area | None, list[str]]:
-    """"X School in/of Luoyang city" -> (Luoyang, X School)."""
+    """ "X School in/of Luoyang city" -> (Luoyang, X School)."""
     for i in range(len(tokens) - 1, 0, -1):
         if tokens[i] in ("in", "of"):
             tail = [t for t in tokens[i + 1 :] if t != "the"]
@@ -383,7 +387,9 @@ def policy_id(surface: str) -> str | None:
     return None
 
 
-def name_key(kind: str, surface: str, lang: str, context: frozenset[str] = frozenset(), *, default_area: Area | None = None) -> str:
+def name_key(
+    kind: str, surface: str, lang: str, context: frozenset[str] = frozenset(), *, default_area: Area | None = None
+) -> str:
     """The entity key of a mention (see module docstring)."""
     if kind == "Policy":
         pid = policy_id(surface)
@@ -402,7 +408,12 @@ def name_key(kind: str, surface: str, lang: str, context: frozenset[str] = froze
             return f"{area.kind}/{area.part}"
     parsed = parse_name(surface, lang, context)
     area = parsed.area
-    if area is None and default_area is not None and kind in ("School", "EducationGroup", "GovernmentBody") and parsed.parts:
+    if (
+        area is None
+        and default_area is not None
+        and kind in ("School", "EducationGroup", "GovernmentBody")
+        and parsed.parts
+    ):
         area = default_area if _needs_area(kind, parsed.parts) else None
     parts = ((area.part,) if area else ()) + parsed.parts
     return f"{kind}/" + "-".join(parts or ("unnamed",))
@@ -419,7 +430,10 @@ def _needs_area(kind: str, parts: tuple[str, ...]) -> bool:
 def _title(text: str) -> str:
     small = {"of", "and", "in", "the"}
     words = text.replace("-", " ").split()
-    out = [w if (i and w in small) else (w.upper() if w.startswith("no") and w[2:].isdigit() else w.capitalize()) for i, w in enumerate(words)]
+    out = [
+        w if (i and w in small) else (w.upper() if w.startswith("no") and w[2:].isdigit() else w.capitalize())
+        for i, w in enumerate(words)
+    ]
     return " ".join(out)
 
 
@@ -490,7 +504,11 @@ def resolve(extraction: Extraction) -> Resolution:
 
     facts = tuple(
         sorted(
-            {ResolvedFact(key(f.subject), f.predicate, key(f.object), f.evidence) for f in extraction.facts if key(f.subject) != key(f.object)},
+            {
+                ResolvedFact(key(f.subject), f.predicate, key(f.object), f.evidence)
+                for f in extraction.facts
+                if key(f.subject) != key(f.object)
+            },
             key=lambda f: (f.evidence, f.subject, f.predicate, f.object),
         )
     )
@@ -498,7 +516,9 @@ def resolve(extraction: Extraction) -> Resolution:
         ResolvedObservation(key(o.about), o.measure, o.value, o.unit, o.year, o.evidence, o.approximate)
         for o in extraction.observations
     )
-    extra_entities = {key(m) for f in extraction.facts for m in (f.subject, f.object)} | {key(o.about) for o in extraction.observations}
+    extra_entities = {key(m) for f in extraction.facts for m in (f.subject, f.object)} | {
+        key(o.about) for o in extraction.observations
+    }
     missing = extra_entities - {e.key for e in entities}
     if missing:
         more = {m: key(m) for f in extraction.facts for m in (f.subject, f.object) if key(m) in missing}
@@ -526,7 +546,11 @@ def _merge_unprefixed(keys: dict[Mention, str]) -> dict[Mention, str]:
     out = {}
     for m, k in keys.items():
         kind, _, rest = k.partition("/")
-        longer = [f for f in full if f != k and f.startswith(kind + "/") and f.endswith("-" + rest) and kind in ("School", "EducationGroup")]
+        longer = [
+            f
+            for f in full
+            if f != k and f.startswith(kind + "/") and f.endswith("-" + rest) and kind in ("School", "EducationGroup")
+        ]
         out[m] = longer[0] if len(longer) == 1 else k
     return out
 

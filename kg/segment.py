@@ -21,7 +21,10 @@ from .model import Span
 
 __all__ = ["split_sentences"]
 
-_ABBREV = re.compile(r"(?:\b(?:No|Nos|Mr|Mrs|Ms|Dr|Prof|St|Rd|Ave|etc|vs|e\.g|i\.e|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])$", re.I)
+_ABBREV = re.compile(
+    r"(?:\b(?:No|Nos|Mr|Mrs|Ms|Dr|Prof|St|Rd|Ave|etc|vs|e\.g|i\.e|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])$",
+    re.I,
+)
 _EN_END = re.compile(r"[.!?]+[\"'”’)]*")
 _ZH_END = re.compile(r"[。！？；!?]+[”’」』)]*|\n+")
 

@@ -14,7 +14,13 @@ def test_lexicon_pinyin_lookup():
 
 
 def test_lexicon_ordinals():
-    assert [lexicon.ordinal_value(w) for w in ("first", "fiftieth", "47th", "forty-seventh", "school")] == [1, 50, 47, 47, None]
+    assert [lexicon.ordinal_value(w) for w in ("first", "fiftieth", "47th", "forty-seventh", "school")] == [
+        1,
+        50,
+        47,
+        47,
+        None,
+    ]
 
 
 def test_lexicon_user_dictionary_lines():

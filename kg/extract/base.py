@@ -61,7 +61,10 @@ def unit_of(word: str, lang: str) -> str | None:
     return None
 
 
-_YEAR_EN = re.compile(r"\b(?:in|since|by|from|of|during|until|before|after|autumn|spring|summer|winter|year)\s+(?:the\s+)?(?:year\s+)?((?:19|20)\d\d)\b", re.I)
+_YEAR_EN = re.compile(
+    r"\b(?:in|since|by|from|of|during|until|before|after|autumn|spring|summer|winter|year)\s+(?:the\s+)?(?:year\s+)?((?:19|20)\d\d)\b",
+    re.I,
+)
 _YEAR_ANY_EN = re.compile(r"(?<![\d.,])((?:19|20)\d\d)(?![\d%])")
 _YEAR_ZH = re.compile(r"((?:19|20)\d\d)\s*年")
 
@@ -88,7 +91,10 @@ def dedupe_mentions(mentions: Iterable[Mention]) -> tuple[Mention, ...]:
     ordered = sorted(set(mentions), key=lambda m: (m.span.start, -m.span.end, m.kind, m.surface))
     out: list[Mention] = []
     for m in ordered:
-        if any(o.kind == m.kind and o.span.start <= m.span.start and m.span.end <= o.span.end and o.span != m.span for o in out):
+        if any(
+            o.kind == m.kind and o.span.start <= m.span.start and m.span.end <= o.span.end and o.span != m.span
+            for o in out
+        ):
             continue
         if any(o.span == m.span and o.kind == m.kind for o in out):
             continue
@@ -102,4 +108,4 @@ def clean_measure(text: str) -> str:
     >>> clean_measure("  new public   kindergartens, ")
     'new public kindergartens'
     """
-    return re.sub(r"\s+", " ", text).strip(" ,.;:，。；、\"“”")
+    return re.sub(r"\s+", " ", text).strip(' ,.;:，。；、"“”')

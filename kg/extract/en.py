@@ -109,7 +109,14 @@ def _distinctive(surface: str, head: str) -> bool:
         return True
     if any(ordinal_value(w.lower()) is not None for w in words):
         return True
-    proper = [w for w in words if w.lower() not in _generic_words() and w.lower() not in cardinal_words() and w.lower() not in _STOP and w.lower() not in ("district", "county", "city")]
+    proper = [
+        w
+        for w in words
+        if w.lower() not in _generic_words()
+        and w.lower() not in cardinal_words()
+        and w.lower() not in _STOP
+        and w.lower() not in ("district", "county", "city")
+    ]
     if proper:
         return True
     return all(w[:1].isupper() for w in words + head.split())
@@ -202,7 +209,11 @@ class EnExtractor:
                 if self._area_ok(phrase, seg):
                     area = area_of(phrase, "en")
                     if area:
-                        found = Mention(Span(seg[0].start(), seg[-1].end()), phrase, area.kind if area.kind != "Province" else "Province")
+                        found = Mention(
+                            Span(seg[0].start(), seg[-1].end()),
+                            phrase,
+                            area.kind if area.kind != "Province" else "Province",
+                        )
                         i += n
                         break
             if found:
@@ -245,7 +256,9 @@ class EnExtractor:
             if len(given.replace("-", "")) > 8 or area_of(f"{sur} {given}", "en") or area_of(sur + given, "en"):
                 continue
             nxt = text[m.end() : m.end() + 30].lower()
-            if re.match(r"\s+(?:new district|district|county|city|road|street|town|primary|middle|school|education)", nxt):
+            if re.match(
+                r"\s+(?:new district|district|county|city|road|street|town|primary|middle|school|education)", nxt
+            ):
                 continue
             out.append(Mention(Span(m.start(), m.end()), m.group(), "Person"))
         return out
@@ -258,7 +271,9 @@ _POLICY_HEAD = re.compile(
     r"evaluation system|action plan|work idea|funding system|initiative|scheme|campaign)\b",
     re.I,
 )
-_TITLE_HEAD = re.compile(r"\b(plan|opinions|guide|guidelines|measures|notice|programme|program|project|scheme|regulations)$", re.I)
+_TITLE_HEAD = re.compile(
+    r"\b(plan|opinions|guide|guidelines|measures|notice|programme|program|project|scheme|regulations)$", re.I
+)
 
 
 def _quoted_policy(text: str, m: re.Match[str], sent: Span) -> Span | None:
@@ -410,7 +425,9 @@ def _implements(text: str, here: list[Mention], home: Mention | None, sent: Span
             yield Fact(subject, "implements", p, sent)
 
 
-_TITLE = re.compile(r"\b(director|head|secretary|chief|dean|chairman|chairwoman|principal|mayor|commissioner|minister|leader)\b", re.I)
+_TITLE = re.compile(
+    r"\b(director|head|secretary|chief|dean|chairman|chairwoman|principal|mayor|commissioner|minister|leader)\b", re.I
+)
 
 
 def _heads(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
@@ -418,9 +435,15 @@ def _heads(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
     bodies = [m for m in here if m.kind == "GovernmentBody"]
     for p in people:
         for b in bodies:
-            lo, hi = sorted((p.span.end, b.span.start)) if p.span.end <= b.span.start else sorted((b.span.end, p.span.start))
+            lo, hi = (
+                sorted((p.span.end, b.span.start)) if p.span.end <= b.span.start else sorted((b.span.end, p.span.start))
+            )
             between = text[lo:hi]
-            if len(between) < 90 and _TITLE.search(between) and not any(o.kind == "Person" and lo <= o.span.start < hi for o in people):
+            if (
+                len(between) < 90
+                and _TITLE.search(between)
+                and not any(o.kind == "Person" and lo <= o.span.start < hi for o in people)
+            ):
                 yield Fact(p, "heads", b, sent)
                 break
 
@@ -429,10 +452,14 @@ def _heads(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
 
 
 _NUMBER_OF = re.compile(r"\bnumber of ((?:[\w\-]+\s+){0,4}?)([\w\-]+)\b[^.;]*$", re.I)
-_SKIP_AFTER = re.compile(r"^\s*(?:\+|[-–~]\s*\d|st\b|nd\b|rd\b|th\b|years?\b|months?\b|days?\b|hours?\b|minutes?\b|o'clock|:)", re.I)
+_SKIP_AFTER = re.compile(
+    r"^\s*(?:\+|[-–~]\s*\d|st\b|nd\b|rd\b|th\b|years?\b|months?\b|days?\b|hours?\b|minutes?\b|o'clock|:)", re.I
+)
 
 
-def _figures(article: Article, sentences: tuple[Span, ...], mentions: list[Mention], home: Mention | None) -> Iterator[Observation]:
+def _figures(
+    article: Article, sentences: tuple[Span, ...], mentions: list[Mention], home: Mention | None
+) -> Iterator[Observation]:
     from ..numbers import find_numbers
 
     text = article.text
@@ -450,7 +477,7 @@ def _figures(article: Article, sentences: tuple[Span, ...], mentions: list[Menti
             s, e = sent.start + n.start, sent.start + n.end
             if n.is_ordinal or n.is_year or n.value == 0 or any(t.start <= s < t.end for t in taken):
                 continue
-            if _SKIP_AFTER.match(text[e : e + 12]) or text[max(0, s - 1) : s] in "+“\"-–":
+            if _SKIP_AFTER.match(text[e : e + 12]) or text[max(0, s - 1) : s] in '+“"-–':
                 continue
             fig = _figure(text, s, e, sent, n.is_percent)
             if fig is None or home is None:
