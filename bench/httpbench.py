@@ -1,0 +1,105 @@
+"""``kg serve`` against ``oxigraph serve-read-only --union-default-graph``, side by side in one run.
+
+Oxigraph serves a checkpoint copy of the very store ``kg serve`` serves (same quads; a
+copy because an on-disk store has one writer lock).  Both servers run at once; each
+scenario hits one server then the other with the same query text and client count.
+
+Examples
+--------
+>>> ratio({"rps": 50.0}, {"rps": 100.0})
+0.5
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from .http import Server, load, start_kg, start_oxigraph, wrk
+from .queries import AGGREGATE, LOOKUP, header_params, named_queries, prologue
+
+__all__ = ["http_session", "ratio", "scenarios"]
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def ratio(ours: dict[str, Any], native: dict[str, Any]) -> float:
+    """Throughput of ``kg serve`` divided by the native server's."""
+    return round(ours["rps"] / native["rps"], 3) if native.get("rps") else float("nan")
+
+
+def _sample_label(store: Path) -> str:
+    from kg.store import open_store, run_query
+
+    st = open_store(store, read_only=True)
+    for sol in run_query(st, 'SELECT ?l WHERE { ?e a edu:School ; rdfs:label ?l FILTER(LANG(?l) = "zh") } LIMIT 1'):
+        return str(sol["l"])
+    for sol in run_query(st, "SELECT ?l WHERE { ?e rdfs:label ?l } LIMIT 1"):
+        return str(sol["l"])
+    return '"none"'
+
+
+def scenarios(label: str, *, named: bool = True) -> list[tuple[str, str]]:
+    """(name, SPARQL) pairs: the two reference scenarios, then every parameter-free named query."""
+    out = [("label lookup", prologue() + LOOKUP % label), ("count per district", prologue() + AGGREGATE)]
+    if named:
+        for name, text in named_queries(REPO / "queries").items():
+            if not header_params(text):
+                out.append((f"queries/{name}", prologue() + text))
+    return out
+
+
+def _rows(server: Server, query: str) -> int | str:
+    req = urllib.request.Request(f"http://127.0.0.1:{server.port}{server.path(query)}",
+                                 headers={"Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return len(json.loads(resp.read())["results"]["bindings"])
+    except Exception as exc:  # noqa: BLE001 - shown in the report
+        return f"{type(exc).__name__}: {str(exc)[:80]}"
+
+
+def _measure(server: Server, query: str, args: Any) -> list[dict[str, Any]]:
+    out = []
+    if args.loadgen in {"python", "both"}:
+        out.append(load(server, query, clients=args.clients, seconds=args.http_seconds))
+    if args.loadgen in {"wrk", "both"} and shutil.which("wrk"):
+        out.append(wrk(server, query, clients=args.clients, seconds=args.http_seconds))
+    return out
+
+
+def http_session(session: Any, store: Path | None) -> dict[str, Any]:
+    """Start both servers, run every scenario on each, record throughput, latency, memory."""
+    from kg.store import backup
+
+    if store is None:
+        raise RuntimeError("no store built")
+    args = session.args
+    copy = args.workdir / "store-oxigraph-copy"
+    shutil.rmtree(copy, ignore_errors=True)
+    quads = backup(store, copy)
+    label = _sample_label(store)
+    servers = [start_oxigraph(copy, log=args.workdir / "oxigraph.log")]
+    try:
+        servers.append(start_kg(store, log=args.workdir / "kg-serve.log"))
+    except Exception:
+        servers[0].stop()
+        raise
+    ox, kg = servers
+    result: dict[str, Any] = {"store": str(store), "quads": quads, "label": label, "scenarios": [],
+                              "commands": {s.name: s.command for s in servers}}
+    try:
+        for name, query in scenarios(label):
+            row = {"scenario": name, "rows": {s.name: _rows(s, query) for s in servers}}
+            row["native"] = _measure(ox, query, args)
+            row["kg"] = _measure(kg, query, args)
+            row["ratio"] = [ratio(k, n) for k, n in zip(row["kg"], row["native"], strict=False)]
+            result["scenarios"].append(row)
+        result["memory_mib"] = {s.name: s.rss_mib() for s in servers}
+    finally:
+        for s in servers:
+            s.stop()
+    return result

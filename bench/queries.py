@@ -1,0 +1,106 @@
+"""Latency of every named query in ``queries/*.rq`` on a built store, plus the HTTP scenarios.
+
+Parameters named in a query's ``# params:`` header are bound (through pyoxigraph
+substitutions) to sample terms found in the store: a fact triple for ``s p o``, an entity
+of the matching class for names such as ``school`` or ``district``, a label for ``label``.
+
+Examples
+--------
+>>> header_params("# title: x\\n# params: s p o\\nSELECT * {}")
+['s', 'p', 'o']
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["header_params", "named_queries", "sample_bindings", "latencies", "LOOKUP", "AGGREGATE", "prologue"]
+
+AGGREGATE = """SELECT ?district (COUNT(DISTINCT ?school) AS ?schools) WHERE {
+  ?school a edu:School ; edu:locatedIn ?district . ?district a edu:District .
+} GROUP BY ?district ORDER BY DESC(?schools)"""
+
+LOOKUP = """SELECT ?entity ?type WHERE { ?entity rdfs:label %s ; a ?type }"""
+
+_CLASS_HINTS = [("school", "School"), ("district", "District"), ("group", "EducationGroup"), ("city", "City"),
+                ("policy", "Policy"), ("person", "Person"), ("article", "Article"), ("body", "GovernmentBody"),
+                ("gov", "GovernmentBody"), ("observation", "Observation")]
+
+
+def prologue() -> str:
+    """PREFIX lines for the edukg prefixes (servers other than kg need them spelled out)."""
+    from kg.vocab import PREFIXES
+
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+def header_params(text: str) -> list[str]:
+    m = re.search(r"^#\s*params:\s*(.*)$", text, re.M)
+    return [p.strip("?$,") for p in m.group(1).split()] if m else []
+
+
+def named_queries(folder: Path) -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.rq"))}
+
+
+def sample_bindings(store: Any, params: list[str]) -> dict[str, Any]:
+    """Sample terms for ``params`` (see module docstring); unknown names stay unbound."""
+    from kg.store import run_query
+
+    out: dict[str, Any] = {}
+    if {"s", "p", "o"} & set(params):
+        for sol in run_query(store, "SELECT ?s ?o WHERE { ?s edu:memberOf ?o } LIMIT 1"):
+            out.update(s=sol["s"], o=sol["o"])
+        from pyoxigraph import NamedNode
+
+        from kg.vocab import EDU
+
+        out["p"] = NamedNode(EDU.memberOf)
+    for name in params:
+        low = name.lower()
+        if name in out:
+            continue
+        if low in {"label", "name", "q", "text", "term", "search"}:
+            q = 'SELECT ?l WHERE { ?e a edu:School ; rdfs:label ?l FILTER(LANG(?l)="zh") } LIMIT 1'
+            for sol in run_query(store, q):
+                out[name] = sol["l"]
+            continue
+        cls = next((c for hint, c in _CLASS_HINTS if hint in low), "School")
+        for sol in run_query(store, f"SELECT ?e WHERE {{ ?e a edu:{cls} }} LIMIT 1"):
+            out[name] = sol["e"]
+    return {k: v for k, v in out.items() if k in params}
+
+
+def _time(store: Any, text: str, subs: dict[str, Any], budget: float = 1.5, max_runs: int = 25) -> dict[str, Any]:
+    from kg.store import rows
+
+    n = len(rows(store, text, substitutions=subs or None))  # warm-up
+    times = []
+    start = time.perf_counter()
+    while len(times) < max_runs and (time.perf_counter() - start < budget or len(times) < 3):
+        t = time.perf_counter()
+        rows(store, text, substitutions=subs or None)
+        times.append(time.perf_counter() - t)
+    return {"rows": n, "runs": len(times), "median_ms": statistics.median(times) * 1000, "min_ms": min(times) * 1000}
+
+
+def latencies(store_path: Path, folder: Path) -> list[dict[str, Any]]:
+    """One row per named query: bound params, rows returned, median / min latency in ms."""
+    from kg.store import open_store
+
+    store = open_store(store_path, read_only=True)
+    out = []
+    for name, text in named_queries(folder).items():
+        params = header_params(text)
+        subs = sample_bindings(store, params)
+        row: dict[str, Any] = {"query": name, "params": " ".join(params), "bound": " ".join(sorted(subs))}
+        try:
+            row.update(_time(store, text, subs))
+        except Exception as exc:  # noqa: BLE001 - reported in the table
+            row["error"] = f"{type(exc).__name__}: {str(exc)[:120]}"
+        out.append(row)
+    return out
