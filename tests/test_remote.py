@@ -194,7 +194,9 @@ def test_remote_cli_build_accepts_a_url(server, tmp_path):
 
     one = tmp_path / "in"
     one.mkdir()
-    shutil.copy(sorted((REPO / "seeds").glob("*.txt"))[0], one)
+    one_file = sorted((REPO / "seeds").glob("*.txt"))[0]
+    shutil.copy(one_file, one)
     result = CliRunner().invoke(main, ["build", str(one), "--store", server.url, "--quiet"])
     assert result.exit_code == 0, result.output
-    assert len(remote.article_graphs(remote.RemoteStore(server.url))) == 1
+    stored = remote.article_graphs(remote.RemoteStore(server.url))
+    assert [a for a in stored if a.startswith(ID_NS + "article/")] == [ID_NS + "article/" + one_file.stem]
