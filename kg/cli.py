@@ -156,6 +156,28 @@ def restore_cmd(source: Path, store: str | None) -> None:
     click.echo(f"restored {n} quads from {source} into {settings.store}", err=True)
 
 
+def _analysis_store(store: str | None, *, write: bool, seed: int = 0):
+    """The store to analyse: the embedded one, or an in-memory mirror of an http(s):// store.
+
+    With ``write`` the analysis graph is rebuilt first (on the remote server for a URL).
+    """
+    from . import analysis
+    from . import store as kgstore
+
+    path = _existing(_settings(store=store).store)
+    if path.startswith(("http://", "https://")):
+        from . import remote
+
+        rs = remote.RemoteStore(path)
+        if write:
+            remote.write_analysis_graph(rs)
+        return remote.mirror(rs)
+    st = kgstore.open_store(path)  # never read-only: a concurrent writer gets a clean lock error instead
+    if write:
+        analysis.write_analysis_graph(st, seed=seed)
+    return st
+
+
 def _filter_options(func):
     """--type/--district/--policy/--article, shared by `kg analyze` and `kg export`."""
     for name, dest, what in (
@@ -177,11 +199,8 @@ def _filter_options(func):
 def analyze(store: str | None, fmt: str, seed: int, no_write: bool, **filters: tuple[str, ...]) -> None:
     """Group and school network report; also rebuilds the analysis graph of the store."""
     from . import analysis
-    from . import store as kgstore
 
-    st = kgstore.open_store(_existing(_settings(store=store).store))
-    if not no_write:
-        analysis.write_analysis_graph(st, seed=seed)
+    st = _analysis_store(store, write=not no_write, seed=seed)
     sections = analysis.report(st, analysis.Filters(**filters), seed=seed)
     click.echo(analysis.render_report(sections, fmt), nl=False)
 
@@ -195,12 +214,10 @@ def analyze(store: str | None, fmt: str, seed: int, no_write: bool, **filters: t
 @_filter_options
 def export(store: str | None, fmt: str, output: Path | None, seed: int, **filters: tuple[str, ...]) -> None:
     """Export the entity graph (or a filtered subgraph) for Gephi, yEd, Cytoscape, D3, Graphviz."""
-    from . import store as kgstore
     from .analysis import Filters, load_graph
     from .export import export as run_export
 
-    st = kgstore.open_store(_existing(_settings(store=store).store), read_only=True)
-    G = load_graph(st, Filters(**filters))
+    G = load_graph(_analysis_store(store, write=False), Filters(**filters))
     run_export(G, fmt, output if output else sys.stdout.buffer, seed=seed)
     if output:
         click.echo(f"wrote {output} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)", err=True)
