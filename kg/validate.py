@@ -15,7 +15,7 @@ Examples
 >>> report.conforms
 False
 >>> print(report.results[0])
-Violation: <https://w3id.org/edukg/id/school/x> rdfs:label: needs at least one rdfs:label tagged @en or @zh, at most one per language
+Violation: <https://w3id.org/edukg/id/school/x> rdfs:label: has no rdfs:label
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def _results(report) -> list[str]:
         path = _path_text(report, report.value(result, sh("resultPath")))
         message = str(report.value(result, sh("resultMessage")) or "")
         value = report.value(result, sh("value"))
-        shown = f" (value {_short(report, value)})" if value is not None and str(value) not in message else ""
+        hidden = value is None or value == report.value(result, sh("focusNode")) or str(value) in message
+        shown = "" if hidden else f" (value {_short(report, value)})"
         lines.append(f"{severity}: {focus} {path}{message}{shown}")
     return sorted(set(lines))
 
