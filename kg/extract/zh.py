@@ -54,7 +54,6 @@ BODY_SUFFIXES = (
 )  # fmt: skip
 STANDALONE_BODIES = ("教育部", "国务院", "国家发展改革委", "财政部", "人力资源社会保障部")
 ABBREV_BODIES = {"市": "City", "区": "District", "县": "District"}  # 市政府 / 区教体局 -> the article's area
-NEW_AREA = re.compile(r"([\u4e00-\u9fff]{2,4}?)(新区|高新区|经开区|开发区|示范区)")
 NEW_AREA_STOP = ("城市", "城乡", "全国", "国家级", "各", "全", "该", "本", "建设", "打造", "所在", "综合", "改革")
 TOWN = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:镇|乡|街道|社区|村)")
 CAMPUS = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:路|街|大道)?)(校区|分校|分园|园区)")
@@ -121,7 +120,7 @@ NOUN_UNITS = (
     ("幼儿园", "kindergarten"), ("学位", "place"), ("学生", "student"), ("幼儿", "student"), ("儿童", "student"),
     ("学子", "student"), ("孩子", "student"), ("教师", "teacher"), ("老师", "teacher"), ("师生", "person"),
     ("班", "class"), ("集团", "group"), ("课程", "course"), ("学校", "school"), ("小学", "school"),
-    ("中学", "school"), ("高中", "school"), ("初中", "school"),
+    ("中学", "school"), ("高中", "school"), ("初中", "school"), ("共同体", "group"), ("联盟", "group"),
 )  # fmt: skip
 CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n]")
 
@@ -304,18 +303,29 @@ def _find_areas(doc: _Doc) -> None:
             hints.append(("city", parent.name))
         doc.add(start, end, kind, *hints)
         doc.divisions[(start, end)] = d
-    for m in NEW_AREA.finditer(doc.text):
-        head = m.group(1)
-        start = m.start()
-        prev = next((mm for mm in doc.mentions if mm.span.end == start and mm.kind == "City"), None)
-        if any(head.startswith(s) or head.endswith(s) for s in NEW_AREA_STOP) or head in GENERIC:
-            continue
-        if any(mm.span.start <= start < mm.span.end for mm in doc.mentions):
-            continue
-        hints = [("district", m.group())]
-        if prev:
-            hints.append(("city", prev.surface))
-        doc.add(start, m.end(), "District", *hints)
+    for m in re.finditer(r"新区|高新区|经开区|开发区|示范区", doc.text):
+        _add_new_area(doc, m.start(), m.end())
+
+
+def _add_new_area(doc: _Doc, start: int, end: int) -> None:
+    """郑东新区 / 兰州新区 / 郑州高新区: two name characters, or the city named right before."""
+    if any(mm.span.start <= start < mm.span.end for mm in doc.mentions if mm.kind == "District"):
+        return
+    city = next((mm for mm in doc.mentions if mm.span.end == start and mm.kind == "City"), None)
+    if city is not None:
+        head_start = city.span.start
+    else:
+        head_start = start - 2
+        head = doc.text[max(0, head_start) : start]
+        if head_start < 0 or not re.fullmatch(rf"[{_CJK}]{{2}}", head) or set(head) & FUNCTION_CHARS:
+            return
+        if head in GENERIC or head in STOP or any(head.startswith(w) or head.endswith(w) for w in NEW_AREA_STOP):
+            return
+        city = next((mm for mm in doc.mentions if mm.span.end == head_start and mm.kind == "City"), None)
+    hints = [("district", doc.text[head_start:end])]
+    if city is not None:
+        hints.append(("city", city.hint("city") or city.surface))
+    doc.add(head_start, end, "District", *hints)
 
 
 def _inside_word(text: str, start: int, end: int) -> bool:
@@ -427,7 +437,7 @@ def _find_bodies(doc: _Doc) -> None:
             or (prefix in ABBREV_BODIES and text[start - 2 : start - 1] in "、，,（(“ \n")
         ):
             doc.add(start - 1, end, "GovernmentBody", ("abbrev", ABBREV_BODIES[prefix]))
-        elif m.group() in ("区委", "县委", "市委") and (start == 0 or text[start - 1] in "、，,（(“ \n在和与"):
+        elif m.group() in ("区委", "县委", "市委") and (start == 0 or text[start - 1] in "、，,（(“ \n在和与。；;！？"):
             doc.add(start, end, "GovernmentBody", ("abbrev", ABBREV_BODIES[m.group()[0]]))
     for name in STANDALONE_BODIES:
         for m in re.finditer(re.escape(name), text):
@@ -497,6 +507,10 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
     words = list(_pos_tokenizer().cut(window))
     pos = suffix_start
     for word, flag in reversed(words):
+        left = text[lo : pos - len(word)]
+        if _road_or_ordinal(word, left):
+            pos -= len(word)
+            continue
         if word in STOP or _is_stop_flag(word, flag):
             break
         if any(a < pos <= b for a, b in taken) and not _is_area_at(doc, pos - len(word), pos):
@@ -506,6 +520,18 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
     return pos
 
 
+_NUMERAL = "零〇一二两三四五六七八九十百0-9"
+
+
+def _road_or_ordinal(word: str, left: str) -> bool:
+    """Road names (纬五路) and split ordinals (第七|十六) are part of a name whatever jieba tags them."""
+    if set(word) & FUNCTION_CHARS:
+        return False
+    if word.endswith(("路", "街", "巷", "大道")) and len(word) >= 2:
+        return True
+    return bool(re.fullmatch(rf"[{_NUMERAL}]+", word) and re.search(rf"第[{_NUMERAL}]*$", left))
+
+
 def _is_stop_flag(word: str, flag: str) -> bool:
     if re.fullmatch(r"第[零〇一二两三四五六七八九十百0-9]+", word):
         return False
@@ -513,7 +539,7 @@ def _is_stop_flag(word: str, flag: str) -> bool:
         return True
     if flag == "m" or re.fullmatch(r"[0-9.%]+", word):
         return True
-    if flag.startswith("v") and word not in ("实验",) and len(word) >= 2:
+    if flag.startswith("v") and flag != "vn" and word not in ("实验",) and len(word) >= 2:
         return True
     return bool(set(word) & FUNCTION_CHARS - set("和与同及以为由在将对向从有等"))
 
@@ -599,7 +625,7 @@ def _find_policies(doc: _Doc) -> None:
             doc.add(s, e, "Policy", ("canonical", pid))
             seen.append((s, e))
     suffix = "|".join(sorted(POLICY_SUFFIXES, key=len, reverse=True))
-    for m in re.finditer(rf"“([^“”\n]{{1,16}})”([{_CJK}0-9+]{{0,10}}?(?:{suffix}))?", text):
+    for m in re.finditer(rf"“([^“”\n]{{1,16}})”([{_CJK}0-9+]{{0,10}}(?:{suffix}))?", text):
         if any(a <= m.start(1) < b for a, b in seen):
             continue
         inner, tail = m.group(1), m.group(2) or ""
@@ -635,8 +661,11 @@ def _clause_subject(doc: _Doc, p: Mention) -> Mention | None:
     """A school or group that opens the sentence of ``p`` and precedes it."""
     sent = doc.sentence(p.span.start)
     cands = [m for m in doc.of_kind("School", "EducationGroup") if sent.start <= m.span.start < p.span.start]
-    if cands and cands[0].span.start - sent.start <= 3 and not m_has_role(doc, cands[0]):
-        return cands[0]
+    opening = [m for m in cands if m.span.start - sent.start <= 3]
+    if opening:
+        first = max(opening, key=lambda m: (m.kind == "EducationGroup", m.span.end))
+        if not m_has_role(doc, first):
+            return first
     return None
 
 
@@ -655,9 +684,12 @@ def _find_people(doc: _Doc) -> None:
     """Officials and bylines: a title (chain) followed by a personal name (jieba ``nr``)."""
     text = doc.text
     titles = "|".join(sorted(HEAD_TITLES + OTHER_TITLES, key=len, reverse=True))
-    for m in re.finditer(rf"((?:(?:{titles})[、和及兼]?)+)\s*[:：]?\s*([{_CJK}]{{2,4}})", text):
+    pattern = re.compile(rf"((?:(?:{titles})[、和及兼]?)+)\s*[:：]?\s*([{_CJK}]{{2,4}})")
+    pos = 0
+    while m := pattern.search(text, pos):
         name = _person_name(m.group(2))
-        if not name:
+        pos = m.start(2) + len(name) if name else m.start() + 1
+        if not name or any(b.span.start < m.start(1) < b.span.end for b in doc.of_kind("GovernmentBody")):
             continue
         start = m.start(2)
         person = doc.add(start, start + len(name), "Person", ("title", m.group(1).rstrip("、和及兼")))
@@ -694,9 +726,11 @@ def _person_name(cand: str) -> str | None:
         return words[0].word
     if not words or len(words[0].word) > 1:
         return None  # jieba knows the word: an ordinary word, not an unknown name
-    head = ""
-    for w in words:  # unknown names come out as single characters
-        if len(w.word) > 1 or w.word in FUNCTION_CHARS or re.match(r"[说讲在对就为到来去等]", w.word) or len(head) == 3:
+    head = words[0].word  # the surname alone; the given name is one or two characters
+    for w in words[1:]:
+        if len(head) + len(w.word) > 3 or w.word in FUNCTION_CHARS or w.flag[:1] in ("v", "p", "c", "u", "x", "d"):
+            break
+        if re.match(r"[说讲在对就为到来去等]", w.word):
             break
         head += w.word
     return head if len(head) >= 2 else None
@@ -722,7 +756,8 @@ def _relate_groups(doc: _Doc) -> None:
         role = _role_after(doc, s) or _role_before(doc, s)
         if role is None:
             continue
-        g = _group_for(doc, s, groups)
+        g = _group_for(doc, s, groups, same_sentence_only=role.startswith("campus"))
+        role = role.removeprefix("campus-")
         if g is None:
             continue
         ev = _evidence(doc, s, g)
@@ -749,7 +784,8 @@ def _role_after(doc: _Doc, s: Mention) -> str | None:
         r"(?:（|\()?(?:为|作为|任|是|担任|等为|等)?(?:集团)?(?:的)?(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + ")", after
     )
     if m:
-        return "lead" if m.group(1) in LEAD_WORDS else "member"
+        role = "lead" if m.group(1) in LEAD_WORDS else "member"
+        return f"campus-{role}" if m.group(1) in ("总校", "分校") else role
     if re.match(r"(?:等\d*所学校)?(?:加入|加盟|并入|纳入)", after):
         return "member"
     if re.match(r"(?:牵头|领办|领衔)", after):
@@ -773,14 +809,14 @@ def _role_before(doc: _Doc, s: Mention) -> str | None:
     return None
 
 
-def _group_for(doc: _Doc, s: Mention, groups: list[Mention]) -> Mention | None:
+def _group_for(doc: _Doc, s: Mention, groups: list[Mention], *, same_sentence_only: bool = False) -> Mention | None:
     """The group the sentence names (nearest, preferring one before), else the last group named before."""
     sent = doc.sentence(s.span.start)
     same = [g for g in groups if sent.start <= g.span.start < sent.end]
     if same:
         return min(same, key=lambda g: (abs(g.span.start - s.span.start), g.span.start))
     before = [g for g in groups if g.span.end <= s.span.start]
-    if before and s.span.start - before[-1].span.end < 400:
+    if before and s.span.start - before[-1].span.end < 400 and not same_sentence_only:
         return before[-1]
     return None
 
@@ -826,7 +862,7 @@ def _find_figures(doc: _Doc) -> None:
 def _observation(doc: _Doc, n: NumberMatch, base: int, years: list[tuple[int, int]]) -> Observation | None:
     text = doc.text
     start, end = base + n.start, base + n.end
-    if n.is_ordinal or doc.main is None:
+    if n.is_ordinal or doc.main is None or _inside_name_or_quote(doc, start, end):
         return None
     if n.text in ("一", "两") or re.search(r"[每届第]$", text[max(0, start - 1) : start]):
         return None
@@ -855,6 +891,14 @@ def _observation(doc: _Doc, n: NumberMatch, base: int, years: list[tuple[int, in
 
 def _strip_approx_start(text: str, start: int, n: NumberMatch) -> int:
     return start
+
+
+def _inside_name_or_quote(doc: _Doc, start: int, end: int) -> bool:
+    """Numbers inside a name (第七十六中学) or a quoted slogan (“五项管理”, “3+1”) are not figures."""
+    if any(m.span.start <= start and end <= m.span.end for m in doc.mentions):
+        return True
+    before = doc.text[max(0, start - 12) : start]
+    return "“" in before and "”" not in before[before.rindex("“") :]
 
 
 def _unit_after(text: str, end: int, n: NumberMatch) -> tuple[str | None, int]:
@@ -890,7 +934,8 @@ def _noun_after(text: str, start: int, stop: int) -> str:
 def _refine_unit(unit: str, classifier: str, noun: str) -> str:
     if unit in ("percent", "yuan", "square-metre", "mu", "percentage-point"):
         return unit
-    for word, uid in NOUN_UNITS:
+    ordered = [(w, u) for w, u in NOUN_UNITS if noun.endswith(w)] + list(NOUN_UNITS)
+    for word, uid in ordered:
         if word in noun:
             if uid == "school" and unit not in ("school", "other"):
                 continue
@@ -900,8 +945,18 @@ def _refine_unit(unit: str, classifier: str, noun: str) -> str:
     return unit
 
 
+_MEASURE_HEAD = re.compile(
+    r"^(?:(?:截至|截止|到)?(?:[0-9]{4}年(?:底|末|初|秋季|春季)?|今年|去年|目前|当前|现在|近[0-9一二三四五]年|全年|年内)"
+    r"|全[市区县省]|[市区县]内|累计|共计|共有|共|有|已|其中|我[市区县]|该[市区县])+"
+)
+_MEASURE_TAIL = re.compile(r"(?:达到|达|为|超过|超|约|近|是|有|约为|已达|已经达到|提高到|提升至|增加到|增至|至|了)+$")
+
+
 def _clean(measure: str) -> str:
-    return measure.strip(' ，,、：:“”"（）()').removeprefix("共").removeprefix("有")
+    """The measured noun phrase without time words, totals and linking verbs around it."""
+    measure = measure.strip(' ，,、：:“”"（）()')
+    measure = _MEASURE_HEAD.sub("", measure)
+    return _MEASURE_TAIL.sub("", measure).strip(" ，,、")
 
 
 def _year_context(doc: _Doc) -> list[tuple[int, int]]:

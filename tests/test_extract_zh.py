@@ -1,0 +1,219 @@
+"""Chinese extractor: entities, relations and figures on small invented texts and the Chinese seed."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from kg.model import Article, Extraction
+from kg.segment import split_sentences
+
+pytest.importorskip("jieba")
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO / "seeds" / "002_b1ecbc2be65dfa4e.txt"
+GOLD = REPO.parent / "shared" / "gold" / "002_b1ecbc2be65dfa4e.json"
+
+# Invented articles: every name below is made up for the test, none comes from the seeds.
+GROUPS = (
+    "河南省开封市鼓楼区深化集团化办学\n\n"
+    "今年以来，鼓楼区教育局认真落实《关于深化集团化办学改革的实施意见》。"
+    "以鼓楼区文昌路第一小学为牵头校，鼓楼区纬三路第二小学、鼓楼区汴河小学和鼓楼区明远小学为成员校，"
+    "组建文昌路第一小学教育集团；鼓楼区实验中学教育集团由鼓楼区实验中学牵头，鼓楼区第八中学、鼓楼区第二十六中学加入。"
+    "鼓楼区青松学校教育集团成员学校有鼓楼区松涛小学、鼓楼区柳岸小学。\n"
+)
+COUNTY = (
+    "重庆市开州区：县域教育均衡发展\n\n"
+    "开州区教育委员会党委书记、主任周明远介绍，2022年全区投入资金3.5亿元，新建改扩建中小学12所，"
+    "新增学位1.2万个，惠及学生4.8万余名，集团化办学覆盖率达到85.6%。"
+    "开州区组建城乡学校共同体15个，全区近3年累计招聘教师1200余名。"
+    "开州区将持续推进“双减”工作，构建“三色”评价体系，落实“五项管理”。\n"
+)
+NEW_DISTRICT = (
+    "郑州市郑东新区推进集团化办学\n\n"
+    "郑东新区白鹭学校教育集团以郑东新区白鹭学校为牵头学校，郑东新区青桐小学、郑东新区银杏初级中学为成员学校。"
+    "区委、区政府高度重视。新建改扩建农村寄宿制学校6所，撤并农村教学点33个。\n"
+)
+
+
+def _article(text: str, **kw) -> Article:
+    title = text.splitlines()[0]
+    return Article(id="t", source_file="t.txt", lang="zh", title=title, date=None, text=text, content_hash="h", **kw)
+
+
+def _run(extractor, text: str, **kw) -> Extraction:
+    art = _article(text, **kw)
+    return extractor.extract(art, split_sentences(art.text, "zh", end=art.body_end))
+
+
+def _facts(ex: Extraction, predicate: str) -> set[tuple[str, str]]:
+    return {(f.subject.surface, f.object.surface) for f in ex.facts if f.predicate == predicate}
+
+
+def _names(ex: Extraction, kind: str) -> set[str]:
+    return {m.surface for m in ex.mentions if m.kind == kind}
+
+
+@pytest.fixture(scope="session")
+def zh_extractor():
+    from kg.extract.zh import ZhExtractor
+
+    return ZhExtractor()
+
+
+@pytest.fixture(scope="session")
+def groups(zh_extractor) -> Extraction:
+    return _run(zh_extractor, GROUPS)
+
+
+@pytest.fixture(scope="session")
+def county(zh_extractor) -> Extraction:
+    return _run(zh_extractor, COUNTY)
+
+
+@pytest.fixture(scope="session")
+def new_district(zh_extractor) -> Extraction:
+    return _run(zh_extractor, NEW_DISTRICT)
+
+
+def test_extract_zh_spans_are_exact(groups, county, new_district) -> None:
+    for ex in (groups, county, new_district):
+        text = ex.article.text
+        for m in ex.mentions:
+            assert text[m.span.start : m.span.end] == m.surface
+        for f in ex.facts:
+            assert 0 <= f.evidence.start < f.evidence.end <= len(text)
+        for o in ex.observations:
+            assert 0 <= o.evidence.start < o.evidence.end <= len(text)
+
+
+def test_extract_zh_schools_and_groups(groups) -> None:
+    assert {
+        "鼓楼区文昌路第一小学", "鼓楼区纬三路第二小学", "鼓楼区汴河小学", "鼓楼区明远小学", "鼓楼区实验中学",
+        "鼓楼区第八中学", "鼓楼区第二十六中学", "鼓楼区松涛小学", "鼓楼区柳岸小学",
+    } <= _names(groups, "School")  # fmt: skip
+    assert {"文昌路第一小学教育集团", "鼓楼区实验中学教育集团", "鼓楼区青松学校教育集团"} == _names(
+        groups, "EducationGroup"
+    )
+
+
+def test_extract_zh_lead_and_member_schools(groups) -> None:
+    lead = _facts(groups, "leadSchool")
+    member = _facts(groups, "memberOf")
+    assert ("文昌路第一小学教育集团", "鼓楼区文昌路第一小学") in lead
+    assert ("鼓楼区实验中学教育集团", "鼓楼区实验中学") in lead
+    assert ("鼓楼区青松学校教育集团", "鼓楼区青松学校") in lead  # a group named after its lead school
+    for school in ("鼓楼区纬三路第二小学", "鼓楼区汴河小学", "鼓楼区明远小学", "鼓楼区文昌路第一小学"):
+        assert (school, "文昌路第一小学教育集团") in member
+    for school in ("鼓楼区第八中学", "鼓楼区第二十六中学"):
+        assert (school, "鼓楼区实验中学教育集团") in member
+    for school in ("鼓楼区松涛小学", "鼓楼区柳岸小学"):
+        assert (school, "鼓楼区青松学校教育集团") in member
+    assert not {s for s, g in member if s.startswith("鼓楼区松") and g != "鼓楼区青松学校教育集团"}
+
+
+def test_extract_zh_areas_pick_the_city_named(groups) -> None:
+    gulou = [m for m in groups.mentions if m.surface == "鼓楼区"]
+    assert gulou and all(m.hint("adminCode") == "410204" for m in gulou)  # 开封 鼓楼区, not 南京 / 福州 / 徐州
+    assert ("鼓楼区", "开封市") in _facts(groups, "locatedIn")
+    assert ("鼓楼区汴河小学", "鼓楼区") in _facts(groups, "locatedIn")
+
+
+def test_extract_zh_documents_are_policies(groups) -> None:
+    assert "关于深化集团化办学改革的实施意见" in _names(groups, "Policy")
+    assert ("鼓楼区", "关于深化集团化办学改革的实施意见") in _facts(groups, "implements")
+
+
+def test_extract_zh_county_level_city_district_and_official(county) -> None:
+    assert "开州区" in _names(county, "District")
+    assert "重庆市" in _names(county, "City")
+    assert "开州区教育委员会" in _names(county, "GovernmentBody")
+    assert "周明远" in _names(county, "Person")
+    assert ("周明远", "开州区教育委员会") in _facts(county, "heads")
+    assert ("开州区教育委员会", "开州区") in _facts(county, "governs")
+
+
+def test_extract_zh_policies(county) -> None:
+    policies = {m.surface: m.hint("canonical") for m in county.mentions if m.kind == "Policy"}
+    assert policies.get("双减") == "double-reduction"
+    assert policies.get("五项管理") == "five-management"
+    assert "“三色”评价体系" in policies
+    implemented = {o for s, o in _facts(county, "implements") if s == "开州区"}
+    assert {"双减", "五项管理", "“三色”评价体系"} <= implemented
+
+
+# fmt: off
+COUNTY_FIGURES = [
+    # value, unit, approximate, quote contains
+    (Decimal(350000000), "yuan", False, "投入资金3.5亿元"),
+    (Decimal(12), "school", False, "新建改扩建中小学12所"),
+    (Decimal(12000), "place", False, "新增学位1.2万个"),
+    (Decimal(48000), "student", True, "惠及学生4.8万余名"),
+    (Decimal("85.6"), "percent", False, "覆盖率达到85.6%"),
+    (Decimal(15), "group", False, "城乡学校共同体15个"),
+    (Decimal(1200), "teacher", True, "招聘教师1200余名"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("value", "unit", "approximate", "quote"), COUNTY_FIGURES)
+def test_extract_zh_figures(county, value: Decimal, unit: str, approximate: bool, quote: str) -> None:
+    text = county.article.text
+    hits = [o for o in county.observations if o.value == value]
+    assert len(hits) == 1
+    o = hits[0]
+    assert (o.unit, o.approximate, o.year, o.about.surface) == (unit, approximate, 2022, "开州区")
+    assert quote in text[o.evidence.start : o.evidence.end]
+    assert o.measure and o.measure in text
+
+
+def test_extract_zh_no_figures_from_names_or_slogans(county) -> None:
+    assert {o.value for o in county.observations}.isdisjoint({Decimal(3), Decimal(5)})  # 近3年, “五项管理”
+
+
+def test_extract_zh_new_district_and_abbreviated_bodies(new_district) -> None:
+    assert _names(new_district, "District") == {"郑东新区"}
+    assert {"区委", "区政府"} <= _names(new_district, "GovernmentBody")
+    assert ("区政府", "郑东新区") in _facts(new_district, "governs")
+    assert ("郑东新区白鹭学校教育集团", "郑东新区白鹭学校") in _facts(new_district, "leadSchool")
+    assert {
+        ("郑东新区青桐小学", "郑东新区白鹭学校教育集团"),
+        ("郑东新区银杏初级中学", "郑东新区白鹭学校教育集团"),
+    } <= _facts(new_district, "memberOf")
+
+
+def test_extract_zh_generic_school_words_are_not_names(new_district) -> None:
+    assert "农村寄宿制学校" not in _names(new_district, "School")
+    values = {(o.value, o.unit) for o in new_district.observations}
+    assert {(Decimal(6), "school"), (Decimal(33), "other")} <= values
+
+
+def test_extract_zh_reads_only_the_body(zh_extractor) -> None:
+    text = COUNTY + "\n相关推荐\n南阳市第六十八小学组织收听收看，新建学校99所。"
+    ex = _run(zh_extractor, text, body_end=len(COUNTY))
+    assert "南阳市第六十八小学" not in _names(ex, "School")
+    assert Decimal(99) not in {o.value for o in ex.observations}
+
+
+def test_extract_zh_seed_against_gold(zh_extractor) -> None:
+    if not GOLD.exists():
+        pytest.skip("gold annotations not available")
+    from kg.ingest import read_file
+
+    art = next(read_file(SEED))
+    ex = zh_extractor.extract(art, split_sentences(art.text, "zh", end=art.body_end))
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    found = {m.surface for m in ex.mentions}
+    required = [e for e in gold["entities"] if e["required"]]
+    missed = [e["name_zh"] for e in required if not set(e["mentions"]) & found]
+    assert len(missed) <= 1, missed
+    figures = {(o.value, o.unit) for o in ex.observations}
+    for metric in gold["metrics"]:
+        assert any(v == Decimal(str(metric["value"])) for v, _ in figures), metric["quote"]
+    assert {(o.value, o.year) for o in ex.observations} >= {(Decimal(7), 2023), (Decimal(23000), 2023)}
+    assert ("于晓峰", "洛阳市教育局") in _facts(ex, "heads")
+    assert ("洛阳市教育局", "洛阳市") in _facts(ex, "governs")
+    assert len(ex.observations) <= len(gold["metrics"]) + 2
