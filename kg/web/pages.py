@@ -85,7 +85,7 @@ def _media() -> str:
         return GRAPH_FORMATS[fmt][0]
     if not request.headers.get("Accept"):
         return "text/html"
-    return negotiate(_RDF_OFFERS + ["application/x-turtle", "application/json"]) or "text/html"
+    return negotiate(_RDF_OFFERS + ["application/x-turtle", "application/json", "text/plain"]) or "text/html"
 
 
 def _rdf(triples: Any, media: str) -> Response:
