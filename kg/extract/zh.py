@@ -29,7 +29,6 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -871,7 +870,7 @@ def _observation(doc: _Doc, n: NumberMatch, base: int, years: list[tuple[int, in
         return None
     clause = doc.clause(start, unit_end)
     noun_after = _noun_after(text, unit_end, clause.end)
-    noun_before = text[clause.start : _strip_approx_start(text, start, n)]
+    noun_before = text[clause.start : start]
     measure = (noun_after or noun_before).strip()
     unit = _refine_unit(unit, text[end:unit_end], noun_after or noun_before)
     if unit in ("time",) and re.search(r"届|全会", text[max(0, start - 2) : unit_end + 2]):
@@ -887,10 +886,6 @@ def _observation(doc: _Doc, n: NumberMatch, base: int, years: list[tuple[int, in
         evidence=clause,
         approximate=n.approximate,
     )
-
-
-def _strip_approx_start(text: str, start: int, n: NumberMatch) -> int:
-    return start
 
 
 def _inside_name_or_quote(doc: _Doc, start: int, end: int) -> bool:
@@ -972,11 +967,3 @@ def _year_at(offset: int, years: list[tuple[int, int]], article: Article) -> int
     if article.date and re.match(r"\d{4}", article.date):
         return int(article.date[:4])
     return None
-
-
-def _unique(ms: Iterable[Mention]) -> Iterator[Mention]:
-    seen = set()
-    for m in ms:
-        if m.surface not in seen:
-            seen.add(m.surface)
-            yield m
