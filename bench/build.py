@@ -47,13 +47,15 @@ def _child(inputs: list[str], store: str, jobs: int) -> dict[str, Any]:
     """Runs inside the child process: the build with stage timers."""
     import kg.mapping
     import kg.pipeline
+    import kg.remote
     import kg.store
     from kg.pipeline import build
 
     timers = _Timers()
     for mod, name, key in [(kg.store, "replace_article", "write"), (kg.mapping, "to_quads", "map"),
                            (kg.pipeline, "process_article", "extract"), (kg.pipeline, "_refresh_analysis", "analysis"),
-                           (kg.store, "stats", "stats")]:
+                           (kg.store, "stats", "stats"), (kg.remote, "replace_article", "write"),
+                           (kg.remote, "stats", "stats")]:
         setattr(mod, name, timers.wrap(getattr(mod, name), key))
     t = time.perf_counter()
     report = build(inputs, store, jobs=jobs)
@@ -75,7 +77,7 @@ def _tree_rss(proc: Any) -> int:
     return total
 
 
-def measure_build(inputs: Sequence[Path], store: Path, *, jobs: int = 1, timeout: float = 7200) -> dict[str, Any]:
+def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, timeout: float = 7200) -> dict[str, Any]:
     """Build ``inputs`` into ``store`` in a child process; timings, counts and peak RSS (MiB)."""
     import psutil
 

@@ -8,6 +8,8 @@ Examples
 --------
 >>> header_params("# title: x\\n# params: s p o\\nSELECT * {}")
 ['s', 'p', 'o']
+>>> header_params("# params:\\nSELECT ?x {}")
+[]
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def prologue() -> str:
 
 
 def header_params(text: str) -> list[str]:
-    m = re.search(r"^#\s*params:\s*(.*)$", text, re.M)
+    m = re.search(r"^#[ \t]*params:[ \t]*(.*)$", text, re.M)
     return [p.strip("?$,") for p in m.group(1).split()] if m else []
 
 

@@ -79,6 +79,13 @@ def _floor(f: dict[str, Any]) -> str:
             f"Build command: `{f['build']['command']}`.\n\n")
 
 
+def _remote(r: dict[str, Any], embedded: list[dict[str, Any]]) -> str:
+    same = [b for b in embedded if b["size"] == r["size"] and b["jobs"] == 1]
+    note = f" Embedded build of the same corpus: {same[0]['seconds']:.1f} s." if same else ""
+    return (_builds([r], f"Remote store: build into `oxigraph serve` over HTTP ({r['size']} articles)")
+            + f"Server: `{r['server']}`; one SPARQL Update request per article graph.{note}\n\n")
+
+
 def _queries(q: list[dict[str, Any]]) -> str:
     rows = [[r["query"], r["params"] or "–", r.get("bound") or "–", r.get("rows", "–"), r.get("median_ms", "–"),
              r.get("min_ms", "–"), r.get("error", "")] for r in q]
@@ -123,6 +130,8 @@ def render(results: dict[str, Any], argv: list[str]) -> str:
         parts.append(_jobs(results["jobs"]))
     if results.get("floor"):
         parts.append(_floor(results["floor"]))
+    if results.get("remote"):
+        parts.append(_remote(results["remote"], results.get("jobs") or results.get("build") or []))
     if results.get("queries"):
         parts.append(_queries(results["queries"]))
     if results.get("http"):

@@ -31,6 +31,7 @@ __all__ = ["main", "parse_args", "run"]
 REPO = Path(__file__).resolve().parent.parent
 QUICK_SIZES = [100, 300]
 FULL_SIZES = [1000, 10_000, 100_000]
+STEPS = ("build", "jobs", "floor", "remote", "queries", "http", "profile")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -45,7 +46,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--http-seconds", type=float, default=5.0, help="seconds per HTTP scenario and server")
     p.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
     p.add_argument("--loadgen", choices=["python", "wrk", "both"], default="python")
-    p.add_argument("--skip", default="", help="comma-separated steps to skip: build,jobs,floor,queries,http,profile")
+    p.add_argument("--skip", default="", help="steps to skip, e.g. jobs,floor (of: " + " ".join(STEPS) + ")")
     p.add_argument("--profile-articles", type=int, default=200)
     args = p.parse_args(argv)
     args.sizes = args.sizes or (FULL_SIZES if args.full else QUICK_SIZES)
@@ -124,6 +125,31 @@ def _floor(s: Session) -> dict[str, Any]:
             "stages_ratio": (mb / stages) / jb["mb_per_s"] if stages else 0.0}
 
 
+def _remote(s: Session) -> dict[str, Any]:
+    """The jobs-size corpus built into a local ``oxigraph serve`` through :mod:`kg.remote`."""
+    import subprocess
+
+    from .http import free_port
+
+    n = s.args.jobs_size
+    location = s.args.workdir / "store-remote-oxigraph"
+    shutil.rmtree(location, ignore_errors=True)
+    port = free_port()
+    exe = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    cmd = [exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        from .http import _wait
+
+        _wait(port, "/query?query=ASK%7B%7D", proc)
+        result = measure_build(_inputs(_corpus_dir(s.args, n)), f"http://127.0.0.1:{port}", jobs=1)
+        result.update(size=n, langs="en+zh (remote)", server="oxigraph " + " ".join(cmd[1:]))
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    return result
+
+
 def _largest_store(s: Session) -> Path | None:
     builds = [b for b in (s.results.get("build") or []) if b.get("langs") == "en+zh"]
     return Path(max(builds, key=lambda b: b["size"])["store"]) if builds else None
@@ -149,6 +175,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     s.step("build", lambda: _builds(s))
     s.step("jobs", lambda: _jobs(s))
     s.step("floor", lambda: _floor(s))
+    s.step("remote", lambda: _remote(s))
     s.step("queries", lambda: _queries(s))
     s.step("http", lambda: http_session(s, _largest_store(s)))
     s.step("profile", lambda: _profiles(s))
