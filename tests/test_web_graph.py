@@ -175,12 +175,14 @@ def test_web_graph_renders_in_browser(live_server, browser):
     browser.execute_script("""
         document.querySelectorAll('.type-filter').forEach(x => { x.checked = x.value === 'School'; });
         document.querySelector('.type-filter').dispatchEvent(new Event('change'));""")
-    assert browser.execute_script("return window.cy.nodes(':visible').length") == 5
+    visible = "return window.cy.nodes().not('.hidden').map(n => n.data('type'))"
+    assert _wait(browser, lambda: (lambda t: t if len(t) == 5 else None)(browser.execute_script(visible)))
+    assert set(browser.execute_script(visible)) == {"School"}
     # search highlights
     box = browser.find_element("id", "search")
     box.send_keys("第三小学")
-    assert browser.execute_script("return window.cy.nodes('.match').map(n => n.id())") == [
-        ID + "school/dongcheng-no-3-primary-school"]
+    matches = "return window.cy.nodes('.match').map(n => n.id())"
+    assert _wait(browser, lambda: browser.execute_script(matches)) == [ID + "school/dongcheng-no-3-primary-school"]
     errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
     assert not errors, errors
 
