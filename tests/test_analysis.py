@@ -174,7 +174,8 @@ def test_analysis_report_formats(store):
     sections = analysis.report(store)
     assert all(isinstance(v, pd.DataFrame) for v in sections.values())
     data = json.loads(analysis.render_report(sections, "json"))
-    assert {g["lead_school"] for g in data["groups"]} == {"Hexi No. 1 Middle School", "Hexi Experimental School", "东城区中心小学"}
+    leads = {g["lead_school"] for g in data["groups"]}
+    assert leads == {"Hexi No. 1 Middle School", "Hexi Experimental School", "东城区中心小学"}
     md = analysis.render_report(sections, "markdown")
     assert "## Education groups" in md
     assert re.search(r"^\| Hexi No\. 2 Primary School \| .*\| 2 \|$", md, re.M)

@@ -82,7 +82,7 @@ def test_export_gexf_reads_back_with_colours(G):
     school = "https://w3id.org/edukg/id/school/hexi-no-1-middle-school"
     assert H.nodes[school]["label"] == "Hexi No. 1 Middle School"
     c = H.nodes[school]["viz"]["color"]
-    assert "#%02x%02x%02x" % (c["r"], c["g"], c["b"]) == TYPE_COLOURS["School"]
+    assert f"#{c['r']:02x}{c['g']:02x}{c['b']:02x}" == TYPE_COLOURS["School"]
 
 
 def test_export_cytoscape_reads_back(G):
