@@ -132,6 +132,21 @@ def serve(store: str | None, host: str | None, port: int | None, workers: int | 
     run(settings, dev=dev)
 
 
+@main.command()
+@store_option
+def validate(store: str | None) -> None:
+    """Check the store against the SHACL shapes (ontology/shapes.ttl); exit 1 on violations."""
+    from .validate import validate_store
+
+    settings = _settings(store=store)
+    report = validate_store(_existing(settings.store))
+    for line in report.results:
+        click.echo(line)
+    click.echo(f"{'conforms' if report.conforms else 'does not conform'}: {len(report.results)} violations", err=True)
+    if not report.conforms:
+        sys.exit(1)
+
+
 @main.command("backup")
 @click.argument("dest", type=click.Path(path_type=Path))
 @store_option

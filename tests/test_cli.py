@@ -86,3 +86,8 @@ def test_cli_query_from_file_and_bad_query(cli_store, tmp_path):
 def test_cli_missing_store_is_a_clear_error(tmp_path):
     proc = kg("query", "ASK {}", "--store", str(tmp_path / "nope"), check=False)
     assert proc.returncode != 0 and "kg build" in proc.stderr
+
+
+def test_cli_validate_seed_store_conforms(cli_store):
+    proc = kg("validate", "--store", cli_store)
+    assert "conforms: 0 violations" in proc.stderr
