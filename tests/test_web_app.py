@@ -221,3 +221,25 @@ def test_web_app_ontology_page(client):
     assert r.status_code == 200 and "Classes" in r.get_data(as_text=True)
     ttl = client.get("/ontology", headers={"Accept": "text/turtle"})
     assert ttl.mimetype == "text/turtle"
+
+
+def test_web_app_graph_store_protocol(tmp_path, client):
+    graph = "https://w3id.org/edukg/graph/article/a1"
+    r = client.get("/store", query_string={"graph": graph}, headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and r.mimetype == "application/n-triples" and len(r.data.splitlines()) > 10
+    assert client.get("/store", query_string={"graph": "urn:none"}).status_code == 404
+    body = b"<urn:s> <urn:p> <urn:o> ."
+    assert client.put("/store?graph=urn:g", data=body, content_type="text/turtle").status_code == 403
+
+    c = create_app(Settings(store=make_store(tmp_path / "store"), update_token="t")).test_client()
+    auth = {"Authorization": "Bearer t"}
+    assert c.put("/store?graph=urn:g", data=body, content_type="text/turtle").status_code == 403
+    assert c.put("/store?graph=urn:g", data=body, content_type="text/turtle", headers=auth).status_code == 201
+    assert c.post("/store?graph=urn:g", data=b"<urn:s> <urn:p> <urn:o2> .", content_type="application/n-triples",
+                  headers=auth).status_code == 204
+    ask = c.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { GRAPH <urn:g> { ?s ?p ?o } }"},
+                headers=JSON_RESULTS)
+    assert ask.json["results"]["bindings"][0]["n"]["value"] == "2"
+    assert c.put("/store?graph=urn:g", data=b"{}", content_type="application/json", headers=auth).status_code == 415
+    assert c.delete("/store?graph=urn:g", headers=auth).status_code == 204
+    assert c.get("/store?graph=urn:g").status_code == 404

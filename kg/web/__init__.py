@@ -10,16 +10,18 @@ Examples
 >>> from kg.config import Settings
 >>> from kg.store import open_store
 >>> live = pathlib.Path(tempfile.mkdtemp()) / "store"
->>> _ = open_store(live)
+>>> open_store(live).flush()
 >>> client = create_app(Settings(store=str(live))).test_client()
 >>> client.get("/healthz").json["ok"]
 True
 >>> client.get("/sparql?query=ASK{}", headers={"Accept": "application/sparql-results+json"}).json["boolean"]
-False
+True
 """
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,11 @@ def create_app(settings: Settings | None = None, *, state_dir: str | Path | None
     snapshots ``settings.store`` itself.
     """
     settings = settings or load_settings()
-    state = Path(state_dir) if state_dir else prepare_state(settings.store)
+    if state_dir:
+        state = Path(state_dir)
+    else:
+        state = prepare_state(settings.store)
+        atexit.register(shutil.rmtree, state, True)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["JSON_AS_ASCII"] = False
@@ -59,9 +65,10 @@ def create_app(settings: Settings | None = None, *, state_dir: str | Path | None
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, pages, sparql
+    from . import api, gsp, pages, sparql
 
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(gsp.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     try:

@@ -52,7 +52,7 @@ def prepare_state(store_path: str | Path, state_dir: str | Path | None = None) -
 
     >>> import tempfile, pathlib
     >>> live = pathlib.Path(tempfile.mkdtemp()) / "s"
-    >>> _ = open_store(live)
+    >>> open_store(live).flush()
     >>> (prepare_state(live) / "current").read_text()
     'snap-1'
     """
@@ -113,13 +113,27 @@ class Backend:
 
     def update(self, apply: Callable[[Store], None]) -> None:
         """Apply ``apply`` to the live store, then publish a new snapshot to every worker."""
-        live = open_store(self.settings.store)
+        live = _open_live(self.settings.store)
         try:
             apply(live)
             live.flush()
         finally:
             del live
         new_snapshot(self.settings.store, self.state_dir)
+
+
+def _open_live(path: str, *, wait: float = 5.0) -> Store:
+    """Open the live store for writing, waiting a little while another writer holds it."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return open_store(path)
+        except ConfigError as exc:
+            if time.monotonic() > deadline:
+                busy = KGError(f"the store is busy (another writer holds it): {exc}")
+                busy.status = 503
+                raise busy from exc
+            time.sleep(0.1)
 
 
 def run_killable(fn: Callable[[], T], *, timeout: float) -> T:
