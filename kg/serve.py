@@ -47,9 +47,7 @@ def run(settings: Settings, dev: bool = False) -> None:
     metrics_dir.mkdir()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)  # before prometheus_client is imported
     try:
-        from .web.backend import prepare_state
-
-        state = prepare_state(settings.store, state_parent / "state")
+        state = _snapshot_in_child(settings.store, state_parent / "state")
         if dev:
             os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
             from .web import create_app
@@ -59,6 +57,18 @@ def run(settings: Settings, dev: bool = False) -> None:
             _Gunicorn(settings, state).run()
     finally:
         shutil.rmtree(state_parent, ignore_errors=True)
+
+
+def _snapshot_in_child(store: str, state: Path) -> Path:
+    """Make the snapshot in a spawned process: RocksDB leaves threads behind, and a master
+    that opened it would fork workers that crash on exit."""
+    import multiprocessing
+
+    from .web.backend import prepare_state
+
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(prepare_state, (store, state))
 
 
 def _child_exit(server: Any, worker: Any) -> None:
