@@ -89,7 +89,7 @@ def dump(store: str | None, fmt: str, output: Path | None) -> None:
     from . import store as kgstore
 
     settings = _settings(store=store)
-    st = kgstore.open_store(_existing(settings.store))
+    st = _reading_store(settings.store)
     kgstore.dump(st, output if output else sys.stdout.buffer, fmt)
     if output:
         click.echo(f"wrote {output} ({output.stat().st_size} bytes, {len(st)} quads)", err=True)
@@ -109,10 +109,7 @@ def query(query_or_file: str, store: str | None, fmt: str, param: tuple[str, ...
 
     settings = _settings(store=store)
     text = resolve_query_text(query_or_file, settings.queries_dir)
-    from . import store as kgstore
-
-    st = kgstore.open_store(_existing(settings.store))
-    sys.stdout.write(render(st, text, fmt, param))
+    sys.stdout.write(render(_reading_store(settings.store), text, fmt, param))
 
 
 @main.command()
@@ -177,18 +174,14 @@ def _analysis_store(store: str | None, *, write: bool, seed: int = 0):
     With ``write`` the analysis graph is rebuilt first (on the remote server for a URL).
     """
     from . import analysis
-    from . import store as kgstore
 
     path = _existing(_settings(store=store).store)
-    if path.startswith(("http://", "https://")):
+    if write and _is_url(path):
         from . import remote
 
-        rs = remote.RemoteStore(path)
-        if write:
-            remote.write_analysis_graph(rs)
-        return remote.mirror(rs)
-    st = kgstore.open_store(path)  # never read-only: a concurrent writer gets a clean lock error instead
-    if write:
+        remote.write_analysis_graph(remote.RemoteStore(path))
+    st = _reading_store(path)
+    if write and not _is_url(path):
         analysis.write_analysis_graph(st, seed=seed)
     return st
 
@@ -240,18 +233,33 @@ def export(store: str | None, fmt: str, output: Path | None, seed: int, **filter
 
 @main.command("eval")
 @store_option
-@click.option("--gold", "gold", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder of gold JSON files.")
+@click.option("--gold", "gold", required=True, help="Folder of gold JSON files.",
+              type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def eval_cmd(store: str | None, gold: Path, fmt: str) -> None:
     """Precision / recall / F1 of the built store against gold annotations."""
     import json
 
-    from . import store as kgstore
     from .evaluate import evaluate, format_report
 
     settings = _settings(store=store)
-    result = evaluate(kgstore.open_store(_existing(str(settings.store)), read_only=True), gold)
+    result = evaluate(_reading_store(settings.store), gold)
     click.echo(json.dumps(result, indent=2, ensure_ascii=False) if fmt == "json" else format_report(result))
+
+
+def _is_url(store: str) -> bool:
+    return store.startswith(("http://", "https://"))
+
+
+def _reading_store(store: str):
+    """The store to read: the embedded one, or an in-memory mirror of an http(s):// store."""
+    from . import store as kgstore
+
+    if _is_url(store):
+        from . import remote
+
+        return remote.mirror(remote.RemoteStore(store))
+    return kgstore.open_store(_existing(store))
 
 
 def _existing(store: str) -> str:
