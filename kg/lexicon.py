@@ -55,11 +55,15 @@ MUNICIPALITIES = ("11", "12", "31", "50")  # Beijing, Tianjin, Shanghai, Chongqi
 
 @dataclass(frozen=True, slots=True)
 class PolicyRow:
+    """A thesaurus row; ``scope`` is "policy" (a named reform or programme) or "theme"
+    (a broad goal such as labour education, named as a policy only when the text frames it so)."""
+
     id: str
     en: str
     zh: str
     en_aliases: tuple[str, ...]
     zh_aliases: tuple[str, ...]
+    scope: str = "policy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +109,14 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def policies() -> tuple[PolicyRow, ...]:
     """Rows of ``ontology/policies.tsv``."""
     return tuple(
-        PolicyRow(r["id"], r["en"], r["zh"], _split(r["en_aliases"] or ""), _split(r["zh_aliases"] or ""))
+        PolicyRow(
+            r["id"],
+            r["en"],
+            r["zh"],
+            _split(r["en_aliases"] or ""),
+            _split(r["zh_aliases"] or ""),
+            (r.get("scope") or "policy").strip(),
+        )
         for r in _rows(ONTOLOGY / "policies.tsv")
     )
 

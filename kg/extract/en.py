@@ -238,10 +238,14 @@ class EnExtractor:
 
     def _policies(self, text: str, sent: Span) -> list[Mention]:
         out = []
-        for regex, pid in _policy_regexes():
+        for regex, pid, theme in _policy_regexes():
             for m in regex.finditer(text, sent.start, sent.end):
+                if theme and not _framed_as_policy(text, m.start(), m.end()):
+                    continue
                 out.append(Mention(Span(m.start(), m.end()), m.group(), "Policy", (("canonical", pid),)))
         for m in _QUOTED.finditer(text, sent.start, sent.end):
+            if _inside_open_quote(text, sent.start, m.start()):
+                continue
             span = _quoted_policy(text, m, sent)
             if span:
                 out.append(Mention(span, text[span.start : span.end], "Policy"))
@@ -271,8 +275,15 @@ _POLICY_HEAD = re.compile(
     r"evaluation system|action plan|work idea|funding system|initiative|scheme|campaign)\b",
     re.I,
 )
+_WEAK_HEADS = frozenset({"model", "mechanism", "work idea"})
 _TITLE_HEAD = re.compile(
     r"\b(plan|opinions|guide|guidelines|measures|notice|programme|program|project|scheme|regulations)$", re.I
+)
+
+
+_TITLE_WORD = re.compile(
+    r"\b(?:action plan|plan|opinions|guide|guidelines|measures|notice|programme|scheme|regulations)\s+(?:on|for|of|about)\b",
+    re.I,
 )
 
 
@@ -280,24 +291,65 @@ def _quoted_policy(text: str, m: re.Match[str], sent: Span) -> Span | None:
     inner = m.group(1).strip()
     if len(inner.split()) >= 3 and _TITLE_HEAD.search(inner) and inner[:1].isupper():
         return Span(m.start(1), m.end(1))
+    if len(inner.split()) >= 4 and _TITLE_WORD.search(inner) and inner[:1].isupper():
+        return Span(m.start(1), m.end(1))
     if len(inner.split()) <= 3:
         tail = _POLICY_HEAD.match(text[m.end() : sent.end].lstrip())
+        if tail and tail.group(1).lower() in _WEAK_HEADS and not re.search(r"\d", inner):
+            tail = None  # '"penetration" training model': a description, not a named programme
         if tail and not _school_re().search(inner):
             gap = len(text[m.end() : sent.end]) - len(text[m.end() : sent.end].lstrip())
             return Span(m.start(), m.end() + gap + tail.end())
+        named = _thesaurus_at(text, m.end(), sent.end)
+        if named and re.search(r"\d", inner):
+            return Span(m.start(), named)
         if re.fullmatch(r"\d+\s+project", inner, re.I):
             return Span(m.start(1), m.end(1))
     return None
 
 
+def _thesaurus_at(text: str, pos: int, stop: int) -> int | None:
+    """End of a thesaurus policy name starting (after spaces) at ``pos`` ("“5+2” after-school services")."""
+    start = pos + len(text[pos:stop]) - len(text[pos:stop].lstrip(" "))
+    for regex, _, _ in _policy_regexes():
+        m = regex.match(text, start, stop)
+        if m:
+            return m.end()
+    return None
+
+
 @cache
-def _policy_regexes() -> tuple[tuple[re.Pattern[str], str], ...]:
+def _policy_regexes() -> tuple[tuple[re.Pattern[str], str, bool], ...]:
+    """(regex, thesaurus id, is a broad theme) for every thesaurus row."""
     out = []
     for p in policies():
         names = sorted({a for a in (p.en, *p.en_aliases) if a and a.isascii()}, key=len, reverse=True)
         body = "|".join(r"[\s\-]*".join(re.escape(w) for w in re.split(r"[\s\-]+", n.strip('"'))) for n in names)
-        out.append((re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I), p.id))
+        out.append((re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I), p.id, p.scope == "theme"))
     return tuple(out)
+
+
+_FRAME_AFTER = re.compile(r"^[”\"’]?\s*(?:policy|policies|reform|project|programme|program|plan|initiative)\b", re.I)
+
+
+def _framed_as_policy(text: str, start: int, end: int) -> bool:
+    """A broad theme ("labor education") is a policy only when quoted or called a policy/reform/project.
+
+    >>> _framed_as_policy("the “smart education” project", 5, 20)
+    True
+    >>> _framed_as_policy("strengthen labor education in schools", 11, 26)
+    False
+    """
+    quoted = text[start - 1 : start] in "“\"‘" and start > 0
+    return quoted or bool(_FRAME_AFTER.match(text[end : end + 20]))
+
+
+def _inside_open_quote(text: str, sent_start: int, pos: int) -> bool:
+    """Whether an opening quote before ``pos`` in the sentence is still unclosed (nested, garbled quotes)."""
+    before = text[sent_start:pos]
+    last_open, last_close = before.rfind("“"), before.rfind("”")
+    return last_open > last_close
+
 
 
 def _drop_overlaps(mentions: tuple[Mention, ...]) -> Iterator[Mention]:
@@ -343,10 +395,18 @@ def _relations(text: str, sentences: tuple[Span, ...], mentions: list[Mention], 
             yield from _located(text, m, areas, home, sent)
         if m.kind == "GovernmentBody":
             yield from _governs(m, areas, home, sent)
+    topic: Mention | None = None
+    para = -2
     for sent in sentences:
         here = _in_sentence(mentions, sent)
+        line = text.rfind("\n", 0, sent.start)
+        subject, anaphoric = _sentence_subject(text, sent, here, mentions)
+        if line != para:
+            para, topic = line, None
+        if anaphoric or subject is None and _opens_with_area(text, sent, here):
+            topic = subject
         yield from _groups(text, here, sent)
-        yield from _implements(text, here, home, sent)
+        yield from _implements(here, subject or topic or home, sent)
         yield from _heads(text, here, sent)
 
 
@@ -413,16 +473,45 @@ def _groups(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
                     yield Fact(s, "memberOf", g, sent)
 
 
-def _implements(text: str, here: list[Mention], home: Mention | None, sent: Span) -> Iterator[Fact]:
+_OPENING = re.compile(r"^\W*(?:(?:in|since|by|during|at the end of)\s+(?:the\s+)?(?:year\s+)?\d{4}\s*,?\s*)?(?:the\s+)?$", re.I)
+_ANAPHOR = re.compile(r"^\W*(?:this|the|our|that)\s+(?:[\w\-]+\s+){0,3}?(group|school)\b", re.I)
+
+
+def _sentence_subject(
+    text: str, sent: Span, here: list[Mention], everything: list[Mention]
+) -> tuple[Mention | None, bool]:
+    """(the school or group a sentence opens with, whether it was named by an anaphor "This group ...").
+
+    An anaphoric subject stays the topic for the rest of the paragraph.
+    """
+    first = next((m for m in here if m.kind != "Person"), None)
+    if first is not None and _OPENING.match(text[sent.start : first.span.start]):
+        return (first if first.kind in ("School", "EducationGroup") else None), False
+    ana = _ANAPHOR.match(text[sent.start : sent.end])
+    if ana:
+        kinds = ("EducationGroup",) if ana.group(1).lower() == "group" else ("School",)
+        earlier = [m for m in everything if m.span.end <= sent.start and m.kind in kinds]
+        return (earlier[-1] if earlier else None), bool(earlier)
+    return None, False
+
+
+def _opens_with_area(text: str, sent: Span, here: list[Mention]) -> bool:
+    first = next((m for m in here if m.kind != "Person"), None)
+    return (
+        first is not None
+        and first.kind in ("District", "City", "GovernmentBody")
+        and bool(_OPENING.match(text[sent.start : first.span.start]))
+    )
+
+
+def _implements(here: list[Mention], subject: Mention | None, sent: Span) -> Iterator[Fact]:
+    """The sentence's subject (else the paragraph's, else the article's area) implements each policy named."""
+    if subject is None:
+        return
     for p in (m for m in here if m.kind == "Policy"):
-        before = [m for m in here if m.span.end <= p.span.start and m.kind in ("EducationGroup", "School")]
-        subject = None
-        if before and before[0].span.start - sent.start < 5:
-            subject = before[0]
-        if subject is None:
-            subject = home
-        if subject is not None:
-            yield Fact(subject, "implements", p, sent)
+        if subject.span.start <= p.span.start < subject.span.end:
+            continue
+        yield Fact(subject, "implements", p, sent)
 
 
 _TITLE = re.compile(
