@@ -570,3 +570,21 @@ def test_ingest_html_declared_charset(tmp_path):
     article = read_article(write(tmp_path, "x.html", html.encode("gbk")))
     assert "洛阳市7所现代化高中如期建成投用" in article.text
     assert article.lang == "zh"
+
+
+@pytest.mark.parametrize(
+    "stem",
+    ['a<b>"c{d}|e^f`g', "right\u200fto\u200bleft", "x" * 240, "新闻 2023", "résumé"],
+)
+def test_ingest_ids_are_iri_safe(tmp_path, stem):
+    import re
+
+    path = write(tmp_path, stem + ".txt", EN_TEXT)
+    article = read_article(path)
+    assert re.fullmatch(r"[A-Za-z0-9_.\-]{1,120}", article.id), article.id
+    assert article.source_file == path.name
+    assert read_article(path).id == article.id
+    line = json.dumps({"text": EN_TEXT})
+    rows = list(read_file(write(tmp_path, stem + ".jsonl", line + "\n" + line)))
+    assert [r.id for r in rows] == [f"{rows[0].id[:-3]}-L1", f"{rows[0].id[:-3]}-L2"]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+", r.id) for r in rows)
