@@ -117,13 +117,13 @@ def read_file(path: Path, *, max_bytes: int = MAX_BYTES) -> Iterator[Article | I
         yield InputError(f"unsupported file type {suffix or '(none)'!r}", path=str(path))
         return
     try:
-        text = decode_bytes(_read_bytes(path, max_bytes))
+        data = _read_bytes(path, max_bytes)
         if suffix == ".jsonl":
-            yield from _read_jsonl(path, text)
+            yield from _read_jsonl(path, _decode_jsonl(data))
         elif suffix in (".html", ".htm"):
-            yield _read_html(path, text)
+            yield _read_html(path, decode_bytes(data))
         else:
-            yield _read_txt(path, text)
+            yield _read_txt(path, decode_bytes(data))
     except InputError as exc:
         exc.path = exc.path or str(path)
         yield InputError(exc.reason, path=exc.path, line=exc.line)
@@ -131,6 +131,31 @@ def read_file(path: Path, *, max_bytes: int = MAX_BYTES) -> Iterator[Article | I
         yield InputError(f"cannot read file: {exc.strerror or exc}", path=str(path))
     except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the build
         yield InputError(f"could not read: {type(exc).__name__}: {exc}", path=str(path))
+
+
+def _decode_jsonl(data: bytes) -> str:
+    """JSONL text. A file that looks binary only because of some garbage lines (NUL padding
+    after a crash) is read as UTF-8, so each bad line is reported and the good ones kept.
+
+    >>> _decode_jsonl(b'{"text": "a"}\\n\\x00\\x00\\n').split("\\n")[1]
+    '\\x00\\x00'
+    """
+    try:
+        return decode_bytes(data)
+    except InputError as exc:
+        if exc.reason != "binary file":
+            raise
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not any(_is_json_object(line) for line in text.split("\n")):
+        raise InputError("binary file")
+    return text
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
