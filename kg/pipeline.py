@@ -45,6 +45,17 @@ class BuildEvent:
     detail: str = ""
 
 
+def _where(article: Article) -> str:
+    """How progress lines name an article: the file, plus the line id for JSONL.
+
+    >>> _where(Article("a-L3", "a.jsonl", "en", "T", None, "x", "h"))
+    'a.jsonl (a-L3)'
+    """
+    if Path(article.source_file).stem == article.id:
+        return article.source_file
+    return f"{article.source_file} ({article.id})"
+
+
 def process_article(article: Article) -> Resolution:
     """Extract and resolve one article (pure: no IO)."""
     from .extract import extract
@@ -125,13 +136,13 @@ def build(
         for article in _articles(inputs, events):
             counts["read"] += 1
             if stored.get(article_iri(article.id)) == article.content_hash:
-                events(BuildEvent(article.source_file, "unchanged"))
+                events(BuildEvent(_where(article), "unchanged"))
                 continue
             yield article
 
     for article, resolution, error in _extracted(todo(), jobs):
         if resolution is None:
-            events(BuildEvent(article.source_file, "skipped", error))
+            events(BuildEvent(_where(article), "skipped", error))
             continue
         _write(store, article, resolution, stored, events)
 
@@ -164,11 +175,11 @@ def _write(
         _backend(store).replace_article(store, iri, quads)
     except Exception as exc:  # noqa: BLE001 - one article's failure must not stop the build
         log.debug("mapping/store failed for %s\n%s", article.source_file, traceback.format_exc())
-        events(BuildEvent(article.source_file, "skipped", f"could not store: {type(exc).__name__}: {exc}"))
+        events(BuildEvent(_where(article), "skipped", f"could not store: {type(exc).__name__}: {exc}"))
         return
     status = "replaced" if iri in stored else "added"
     stored[iri] = article.content_hash
-    events(BuildEvent(article.source_file, status, f"{len(quads)} quads"))
+    events(BuildEvent(_where(article), status, f"{len(quads)} quads"))
 
 
 def _open(store_path):
