@@ -77,6 +77,7 @@ def test_web_app_bad_query_is_400_with_parser_message(client):
     "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
     "select * where { service silent <http://example.org/sparql> { ?s ?p ?o } }",
     "PREFIX ex: <http://example.org/>\nSELECT * WHERE {\n  # comment\n  SERVICE ex:x { ?s ?p ?o } }",
+    r"SELECT * WHERE { \u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",  # codepoint escape
 ])
 def test_web_app_service_refused(client, query):
     r = client.get("/sparql", query_string={"query": query})

@@ -189,9 +189,19 @@ _STRIP = re.compile(
     r"|#[^\n]*",
     re.DOTALL,
 )
-_KEYWORDS = re.compile(r"(?<![\w?$:])(SERVICE|LOAD)(?![\w:])", re.IGNORECASE)
+_KEYWORDS = re.compile(r"(?<![\w?$:@-])(SERVICE|LOAD)(?![\w:])", re.IGNORECASE)
+
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 def refused_keywords(sparql: str) -> list[str]:
-    """``SERVICE`` / ``LOAD`` keywords outside strings, IRIs and comments (upper-cased)."""
-    return sorted({m.group(1).upper() for m in _KEYWORDS.finditer(_STRIP.sub(" ", sparql))})
+    """``SERVICE`` / ``LOAD`` keywords outside strings, IRIs and comments (upper-cased).
+
+    Codepoint escapes are undone first, as the SPARQL grammar does before parsing.
+
+    >>> refused_keywords(r"SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }")
+    ['SERVICE']
+    """
+    text = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), sparql)
+    return sorted({m.group(1).upper() for m in _KEYWORDS.finditer(_STRIP.sub(" ", text))})
