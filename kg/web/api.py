@@ -101,7 +101,8 @@ def search() -> Any:
         from .common import local_href
 
         return jsonify({"ok": True, "q": q, "hits": [
-            {"iri": h.iri, "label": h.label, "kind": h.kind, "score": h.score, "href": local_href(h.iri)}
+            {"iri": h.iri, "label": h.label, "matched": h.matched, "kind": h.kind, "score": h.score,
+             "href": local_href(h.iri)}
             for h in hits
         ]})
     return render_template("search.html", q=q, hits=hits)

@@ -102,8 +102,9 @@ class _Entry:
 class SearchIndex:
     """An in-memory index of (iri, label, kind) triples."""
 
-    def __init__(self, labels: Iterable[tuple[str, str, str]]) -> None:
+    def __init__(self, labels: Iterable[tuple[str, str, str]], names: dict[str, str] | None = None) -> None:
         self.entries = [_Entry(*row) for row in labels]
+        self.names = names or {}
 
     def search(self, query: str, *, limit: int = 20) -> list[Hit]:
         """Entities ranked by their best-matching label (at most one hit per entity)."""
@@ -115,7 +116,8 @@ class SearchIndex:
         for entry in self.entries:
             score = _score(norm, q_tokens, q_bigrams, entry)
             if score > 0 and (entry.iri not in best or score > best[entry.iri].score):
-                best[entry.iri] = Hit(entry.iri, entry.label, entry.kind, entry.label, round(score, 3))
+                name = self.names.get(entry.iri, entry.label)
+                best[entry.iri] = Hit(entry.iri, name, entry.kind, entry.label, round(score, 3))
         ranked = sorted(best.values(), key=lambda h: (-h.score, len(h.label), h.iri))
         return ranked[:limit]
 
@@ -146,13 +148,18 @@ def _score(norm: str, q_tokens: set[str], q_bigrams: set[str], entry: _Entry) ->
 def index_for(store: Store) -> SearchIndex:
     """Index every label and alias of the entities in ``store``."""
     query = f"""
-        SELECT DISTINCT ?e ?l (SAMPLE(?c) AS ?kind) WHERE {{
-          ?e <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#altLabel> ?l .
+        SELECT ?e ?l ?main (SAMPLE(?c) AS ?kind) WHERE {{
+          {{ ?e <http://www.w3.org/2000/01/rdf-schema#label> ?l BIND(true AS ?main) }}
+          UNION {{ ?e <http://www.w3.org/2004/02/skos/core#altLabel> ?l BIND(false AS ?main) }}
           OPTIONAL {{ ?e a ?c FILTER(STRSTARTS(STR(?c), "{EDU_NS}")) }}
           FILTER(STRSTARTS(STR(?e), "{ID_NS}"))
-        }} GROUP BY ?e ?l"""
-    rows = []
+        }} GROUP BY ?e ?l ?main"""
+    rows, names = [], {}
     for sol in store.query(query, use_default_graph_as_union=True):
         kind = sol["kind"].value[len(EDU_NS):] if sol["kind"] is not None else ""
         rows.append((sol["e"].value, sol["l"].value, kind))
-    return SearchIndex(rows)
+        if sol["main"].value == "true":
+            names.setdefault(sol["e"].value, []).append(sol["l"])
+    display = {iri: " / ".join(sorted({lit.value for lit in labels},
+                                      key=lambda v: (bool(_CJK.search(v)), v))) for iri, labels in names.items()}
+    return SearchIndex(list(dict.fromkeys(rows)), display)
