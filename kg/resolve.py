@@ -549,10 +549,25 @@ def _merge_unprefixed(keys: dict[Mention, str]) -> dict[Mention, str]:
         longer = [
             f
             for f in full
-            if f != k and f.startswith(kind + "/") and f.endswith("-" + rest) and kind in ("School", "EducationGroup")
+            if f != k
+            and f.startswith(kind + "/")
+            and f.endswith("-" + rest)
+            and kind in ("School", "EducationGroup")
+            and _is_area_part(f[len(kind) + 1 : -len(rest) - 1])
         ]
         out[m] = longer[0] if len(longer) == 1 else k
     return out
+
+
+def _is_area_part(part: str) -> bool:
+    """Whether a key prefix is an area ("zhengdong-new-district", "luoyang-laocheng").
+
+    >>> _is_area_part("luoyang-laocheng"), _is_area_part("zhengdongsi-school")
+    (True, False)
+    """
+    if part.endswith("-new-district"):
+        return True
+    return any(_area_from_division(d).part == part for d in divisions_by_pinyin(part.rpartition("-")[2]))
 
 
 def _entities(keys: dict[Mention, str], lang: str) -> tuple[Entity, ...]:

@@ -23,9 +23,9 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from ..lexicon import cardinal_words, is_pinyin, ordinal_value, org_suffixes, policies, school_suffixes, surnames
+from ..lexicon import cardinal_words, divisions_by_pinyin, is_pinyin, ordinal_value, org_suffixes, policies, school_suffixes, surnames
 from ..model import Article, Extraction, Fact, Mention, Observation, Span
-from ..resolve import _en_generic, area_of, main_area
+from ..resolve import _en_generic, area_of, main_area, parse_name
 from .base import clean_measure, dedupe_mentions, sentence_at, unit_of, year_in
 
 __all__ = ["EnExtractor"]
@@ -37,6 +37,15 @@ _STOP = frozenset(
     "who whom whose it they we he she there here also more most some any new public private".split()
 )
 _KEEP_LOWER = frozenset({"new", "old", "no"})
+# Common words that qualify a generic school noun without naming one ("the leading school",
+# "member schools", "group-run school", "weak schools"): never part of a proper name.
+_ROLE = frozenset(
+    "leading lead member members group groups group's running run hosting host custody entrusted pilot key weak "
+    "potential quality high-quality deepening cooperative cooperation close close-type core famous prestigious "
+    "demonstration characteristic boarding rural urban small remote base local nearby same whole various "
+    "surrounding compulsory education educational basic such every each existing original newly built "
+    "high-level top good better best excellent brand branded".split()
+)
 _DIV_HEAD = re.compile(r"\b(new district|new area|district|county|city)\b", re.I)
 
 
@@ -71,7 +80,7 @@ def _name_like(word: str, *, first: bool) -> bool:
     low = word.lower()
     if low.startswith("no.") or low[:1].isdigit():
         return True
-    if low in _STOP and low not in _KEEP_LOWER:
+    if low in _STOP and low not in _KEEP_LOWER or low in _ROLE:
         return False
     if low in _generic_words() or ordinal_value(low) is not None or low in ("district", "county", "city", "town"):
         return True
@@ -84,7 +93,7 @@ def _words(text: str, start: int, end: int) -> list[re.Match[str]]:
     return list(_WORD.finditer(text, start, end))
 
 
-def _extend_left(text: str, sent: Span, head_start: int, *, max_words: int = 7) -> int:
+def _extend_left(text: str, sent: Span, head_start: int, *, max_words: int = 9) -> int:
     """Start offset of the name ending in the head at ``head_start``."""
     words = _words(text, sent.start, head_start)
     start = head_start
@@ -100,14 +109,25 @@ def _extend_left(text: str, sent: Span, head_start: int, *, max_words: int = 7) 
 
 
 def _distinctive(surface: str, head: str) -> bool:
-    """A name needs something beyond generic words: a proper word, an ordinal, or capitals."""
+    """A name needs something beyond generic words: a proper word, an ordinal, an area, or capitals.
+
+    >>> _distinctive("group leading school", "school"), _distinctive("Red Lion Junior High School", "Junior High School")
+    (False, True)
+    >>> _distinctive("old city experimental primary school", "experimental primary school")
+    True
+    """
     rest = surface[: len(surface) - len(head)].strip()
     if not rest:
-        return False
+        words = head.split()
+        return len(words) >= 3 and all(w[:1].isupper() for w in words) and words[0].lower() in _generic_words()
     words = _WORD.findall(rest)
+    if any(w.lower() in _ROLE for w in words):
+        return False
     if any(w.lower().startswith("no") and any(c.isdigit() for c in w) for w in words):
         return True
     if any(ordinal_value(w.lower()) is not None for w in words):
+        return True
+    if parse_name(rest, "en").area is not None:
         return True
     proper = [
         w
@@ -116,14 +136,29 @@ def _distinctive(surface: str, head: str) -> bool:
         and w.lower() not in cardinal_words()
         and w.lower() not in _STOP
         and w.lower() not in ("district", "county", "city")
+        and not w[:1].isdigit()
     ]
     if proper:
         return True
     return all(w[:1].isupper() for w in words + head.split())
 
 
+_PLACE_TAIL = re.compile(
+    r"\s+(?:of|in)\s+(?:the\s+)?((?:[A-Z][a-z]+\s+){1,3}(?:Township|Town|Village|Street|Subdistrict|Sub-district))\b"
+)
+
+
 def _inverted_tail(text: str, end: int, stop: int) -> int:
-    """Extend "X School" over "of/in [the] <area>" when that names an area."""
+    """Extend "X School" over "of/in [the] <area>" when that names an area, over "in <Name> Township",
+    and over "of <area> <school name>" ("Dongsi School of Zhengzhou 47th Middle School").
+
+    >>> t = "the National Primary School in Qingshui Tujia Township, Yunyang County"
+    >>> t[: _inverted_tail(t, 27, len(t))]
+    'the National Primary School in Qingshui Tujia Township'
+    """
+    place = _PLACE_TAIL.match(text, end, stop)
+    if place:
+        return place.end()
     m = re.match(r"\s+(?:of|in)\s+(?:the\s+)?((?:[A-Za-z]+\s+){0,3}(?:[A-Za-z]+))\b", text[end:stop])
     if not m:
         return end
@@ -131,8 +166,51 @@ def _inverted_tail(text: str, end: int, stop: int) -> int:
     for n in range(len(words), 0, -1):
         phrase = " ".join(words[:n])
         if area_of(phrase, "en"):
-            return end + m.start(1) + len(phrase)
+            after = end + m.start(1) + len(phrase)
+            school = _school_re().search(text, after, min(stop, after + 40))
+            if school and text[after : school.start()].strip() and all(
+                _name_like(w.group(), first=False) for w in _words(text, after, school.start())
+            ):
+                return school.end()
+            return after
     return end
+
+
+def _group_start(text: str, start: int, head_start: int) -> int | None:
+    """Where a group's name starts, or None for generic phrases ("20 education groups", "Yunyang Education
+    Group").  When a school name runs into the group name ("... Fengfu Road Junior High School Yuanlu
+    Elementary Education Group", a list item glued to the next group), the group starts after that school.
+
+    >>> t = "A, Fengfu Road Junior High School Yuanlu Elementary Education Group, takes"
+    >>> t[_group_start(t, 3, 54) :]
+    'Yuanlu Elementary Education Group, takes'
+    """
+    while start < head_start and (w := _WORD.match(text, start)) and w.group()[:1].isdigit():
+        start = text.find(w.group(), start) + len(w.group())
+        start += len(text[start:head_start]) - len(text[start:head_start].lstrip())
+    name = text[start:head_start]
+    inner = [s for s in _school_re().finditer(text, start, head_start) if text[s.end() : head_start].strip()]
+    if inner:
+        rest = text[inner[0].end() : head_start]
+        if any(_name_like(w, first=False) and w.lower() not in _generic_words() for w in _WORD.findall(rest)):
+            start = inner[0].end() + len(rest) - len(rest.lstrip())
+            name = text[start:head_start]
+    words = _WORD.findall(name)
+    if any(w.lower() in _ROLE for w in words):
+        return None
+    proper = [
+        w
+        for w in words
+        if w.lower() not in _STOP
+        and w.lower() not in _generic_words()
+        and w.lower() not in ("district", "county", "city", "new")
+        and not w[:1].isdigit()
+    ]
+    if not proper:
+        return None
+    if not _school_re().search(name) and all(divisions_by_pinyin(w.lower()) for w in proper):
+        return None  # "Yunyang Education Group": the area's schools as a whole, not a named group
+    return start
 
 
 class EnExtractor:
@@ -178,6 +256,9 @@ class EnExtractor:
                 tail = re.match(r"\s+of\s+the\s+(district|county|city)\b", text[end : sent.end], re.I)
                 end += tail.end()
             surface = text[start:end]
+            bare_local = re.fullmatch(r"(?:management|administrative|party working|party work) committee", low)
+            if bare_local and text[max(sent.start, start - 4) : start].lower() == "the ":
+                return Mention(Span(start, end), text[start:end], kind)  # "... and the Management Committee"
             if start == m.start() and end == m.end() and not re.search(r"education|government", low):
                 return None
             return Mention(Span(start, end), surface, kind)
@@ -185,9 +266,10 @@ class EnExtractor:
         surface = text[start:end]
         head = text[m.start() : m.end()]
         if kind == "EducationGroup":
-            if start == m.start():
+            start = _group_start(text, start, m.start())
+            if start is None:
                 return None
-            return Mention(Span(start, end), surface, kind)
+            return Mention(Span(start, end), text[start:end], kind)
         if not _distinctive(text[start : m.end()], head):
             return None
         return Mention(Span(start, end), surface, kind)
@@ -264,10 +346,15 @@ class EnExtractor:
                 r"\s+(?:new district|district|county|city|road|street|town|primary|middle|school|education)", nxt
             ):
                 continue
+            if text[m.start() - 1 : m.start()] in "“\"" and text[m.end() : m.end() + 1] in "”\"":
+                continue  # a quoted phrase, not a person
+            if text[m.start() - 1 : m.start()] == "/" and m.group().lower() in _CREDITS:
+                continue  # byline credit: "Wu Shengli/Wen Tu" (text and photos)
             out.append(Mention(Span(m.start(), m.end()), m.group(), "Person"))
         return out
 
 
+_CREDITS = frozenset({"wen tu", "tu wen", "she ying", "wen she"})  # 文图 / 图文 / 摄影 / 文摄 in bylines
 _PERSON = re.compile(r"\b([A-Z][a-z]{0,5})\s([A-Z][a-z]+(?:-[a-z]+)?)\b")
 _QUOTED = re.compile(r"[“\"]([^“”\"]{1,120})[”\"]")
 _POLICY_HEAD = re.compile(
@@ -428,12 +515,23 @@ def _located(text: str, m: Mention, areas: list[Mention], home: Mention | None, 
                     yield Fact(m, "locatedIn", c, sent)
                     return
         return
-    if m.kind == "GovernmentBody":
-        return
+    if m.kind in ("GovernmentBody", "EducationGroup"):
+        return  # a group is where its schools are; a body governs its area
     inner = _nested_area(m, areas)
+    if inner is not None and not _area_names_place(m, inner):
+        inner = None
     target = inner or home
     if target is not None:
         yield Fact(m, "locatedIn", target, sent)
+
+
+def _area_names_place(m: Mention, area: Mention) -> bool:
+    """An area inside a name locates it when it opens the name or closes an inverted one ("X School of
+    Zhengdong New District"), not when it belongs to another school named inside ("X School of Zhengzhou
+    47th Middle School")."""
+    return area.span.start == m.span.start or area.span.end == m.span.end or not _school_re().search(
+        m.surface[area.span.end - m.span.start :]
+    )
 
 
 def _governs(m: Mention, areas: list[Mention], home: Mention | None, sent: Span) -> Iterator[Fact]:
@@ -441,7 +539,8 @@ def _governs(m: Mention, areas: list[Mention], home: Mention | None, sent: Span)
     if "ministry" in low:
         return
     inner = _nested_area(m, areas)
-    if inner is None and re.search(r"\bthe (district|county)\b", low) and home is not None:
+    bare = re.fullmatch(r"(?:management|administrative|party working|party work) committee", low)
+    if inner is None and (re.search(r"\bthe (district|county)\b", low) or bare) and home is not None:
         inner = home
     if inner is not None:
         yield Fact(m, "governs", inner, sent)
@@ -467,7 +566,7 @@ def _groups(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
             yield Fact(g, "leadSchool", lead, sent)
             yield Fact(lead, "memberOf", g, sent)
         seg = text[g.span.end : nxt].lower()
-        if "member" in seg:
+        if "member" in seg or lead is not None and lead in members:  # "X Group, with A as the leading school, B, C"
             for s in members:
                 if s is not lead:
                     yield Fact(s, "memberOf", g, sent)
