@@ -190,6 +190,7 @@ def _make_article(
     *, id: str, source_file: str, title: str, date: str | None, text: str, lang: str | None, url: str | None = None
 ) -> Article:
     """Check body and language, find the junk, hash everything."""
+    text, title, source_file = _clean_chars(text), _clean_chars(title), _clean_chars(source_file)
     body_end = find_body_end(text)
     body = text[:body_end]
     if not _has_body(body, title):
@@ -199,6 +200,20 @@ def _make_article(
         raise InputError(f"language {lang} not supported")
     fields = dict(id=id, source_file=source_file, lang=lang, title=title, date=date, text=text, url=url)
     return Article(**fields, body_end=body_end, content_hash=content_hash(**fields, body_end=body_end))
+
+
+# Characters XML 1.0 (so RDF/XML) cannot carry and that mean nothing in news text: C0 controls
+# other than tab and newline, lone surrogates (from JSON escapes), the non-characters U+FFFE/U+FFFF.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean_chars(value: str) -> str:
+    """``value`` without the characters no serialisation of the graph can carry.
+
+    >>> _clean_chars("a\\x0cb\\x1bc\\uffffd\\te\\ud800")
+    'abcd\\te'
+    """
+    return _UNSAFE_CHARS.sub("", value)
 
 
 def _has_body(body: str, title: str) -> bool:
