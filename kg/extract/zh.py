@@ -48,6 +48,8 @@ SCHOOL_SUFFIXES = (
 )  # fmt: skip
 GROUP_SUFFIXES = ("教育集团", "教育联盟", "教育共同体", "发展共同体", "教联体", "集团")
 BODY_SUFFIXES = (
+    "教育科技体育局", "教育科学技术体育局", "教育和科学技术局", "教育科学技术局", "教育科技局", "教育文化体育局",
+    "教育文体局", "教科体局", "教文体局", "教科局", "社会事务局", "社会事业局", "社会事业发展局", "公共事业局",
     "教育体育局", "教育和体育局", "教育委员会", "人民政府", "教体局", "教育局", "教育厅", "教委", "政府",
     "党工委", "管委会", "区委", "县委", "市委", "党委", "财政局", "发改委", "人社局", "编办",
 )  # fmt: skip
@@ -74,7 +76,13 @@ STOP = frozenset(
     "新建 改扩建 建成 组建 成立 加入 成为 牵头 带动 帮扶 结对 托管 领办 联合 整合 合并 吸纳 覆盖 依托 分别 "
     "推进 推动 实施 落实 深化 开展 推行 构建 建立 坚持 打造 探索 创建 举办 参加 参与 走进 来到 位于 "
     "获评 被评为 荣获 入选 评为 作为 通过 其 这 该 各 每 原 现 新 即将 已 已经 正式 共 共有 全部 "
-    "教师 学生 师生 校长 书记 局长 主任 成员 成员校 牵头校 领航校 总校 分校 核心校".split()
+    "教师 学生 师生 校长 书记 局长 主任 成员 成员校 牵头校 领航校 总校 分校 核心校 领衔校 龙头校 "
+    "现有 目前 全区 全市 全县 全省 下辖 联合 携手 吸纳 新组建".split()
+)  # fmt: skip
+# words that only describe which schools are meant (江岸区|义务教育|学校 is no name)
+DESCRIPTIVE = frozenset(
+    "义务教育 农村 乡村 城乡 公办 民办 优质 薄弱 普通 寄宿制 所有 其他 其它 各 各类 各级 全部 中小 中小学 新建 "
+    "集团化 集团化办学 办学 成员 牵头 该 本 这些 多所 一批 部分 相关 当地 义务教育阶段 现有 辖区 区属 县属 市属".split()
 )  # fmt: skip
 FUNCTION_CHARS = set('以为由和与及同跟在将把对向从被让使是有了的等到或并且含即至、，,。；;：:“”"（）()《》 \n')
 HEAD_TITLES = (
@@ -119,7 +127,7 @@ NOUN_UNITS = (
     ("幼儿园", "kindergarten"), ("学位", "place"), ("学生", "student"), ("幼儿", "student"), ("儿童", "student"),
     ("学子", "student"), ("孩子", "student"), ("教师", "teacher"), ("老师", "teacher"), ("师生", "person"),
     ("班", "class"), ("集团", "group"), ("课程", "course"), ("学校", "school"), ("小学", "school"),
-    ("中学", "school"), ("高中", "school"), ("初中", "school"), ("共同体", "group"), ("联盟", "group"),
+    ("中学", "school"), ("高中", "school"), ("初中", "school"), ("共同体", "group"), ("联盟", "group"), ("教共体", "group"),
 )  # fmt: skip
 CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n]")
 
@@ -189,7 +197,9 @@ def _policy_aliases() -> tuple[tuple[str, str], ...]:
 
 @cache
 def _suffix_pattern(suffixes: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(map(re.escape, sorted(suffixes, key=len, reverse=True))))
+    """Longest suffix first; a short 一中/二中 never eats the 中 of 第二中学."""
+    alts = [re.escape(x) + ("(?!学)" if x in ("一中", "二中") else "") for x in sorted(suffixes, key=len, reverse=True)]
+    return re.compile("|".join(alts))
 
 
 # ----------------------------------------------------------------------------- working state
@@ -235,6 +245,10 @@ class _Doc:
             if s.start <= offset < s.end:
                 return s
         return self.clause(offset)
+
+    def areas(self) -> list[Mention]:
+        """City and District mentions by position, the longer first where two start together."""
+        return sorted(self.of_kind("District", "City"), key=lambda m: (m.span.start, -m.span.end))
 
     def of_kind(self, *kinds: str) -> list[Mention]:
         return sorted((m for m in self.mentions if m.kind in kinds), key=lambda m: m.span)
@@ -320,6 +334,8 @@ def _add_new_area(doc: _Doc, start: int, end: int) -> None:
             return
         if head in GENERIC or head in STOP or any(head.startswith(w) or head.endswith(w) for w in NEW_AREA_STOP):
             return
+        if head[-1] in "学校年期园届" or _pos_tokenizer().word_tag_tab.get(head, "n")[:1] in ("m", "t", "v", "d", "r", "q"):
+            return  # 实验小学|新区教育集团, 近三年|新区累计: the tail of another word, not a zone's name
         city = next((mm for mm in doc.mentions if mm.span.end == head_start and mm.kind == "City"), None)
     hints = [("district", doc.text[head_start:end])]
     if city is not None:
@@ -480,11 +496,13 @@ def _find_schools_and_groups(doc: _Doc) -> None:
         ):
             continue  # 小学生, 初中学段, 学校教育 ... are not names
         start = _name_start(doc, m.start(), taken)
-        if start is None or not _is_named(doc, start, m.start(), school=True):
+        camp = CAMPUS.match(text, end)
+        if camp and (set(camp.group(1)) & FUNCTION_CHARS or camp.group(1) in GENERIC or len(camp.group(1)) < 2):
+            camp = None
+        if start is None or not (_is_named(doc, start, m.start(), school=True) or camp and _is_proper_core(doc, start, m.start())):
             continue
-        if camp := CAMPUS.match(text, end):
-            if not set(camp.group(1)) & FUNCTION_CHARS and camp.group(1) not in GENERIC and len(camp.group(1)) >= 2:
-                doc.add(start, camp.end(), "School", ("campusOf", text[start:end]))
+        if camp:
+            doc.add(start, camp.end(), "School", ("campusOf", text[start:end]))
         doc.add(start, end, "School")
         taken.append((start, end))
 
@@ -500,23 +518,42 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
         and text[lo - 1] not in '“”"《》（）() 、'
     ):
         lo -= 1
-    window = text[lo:suffix_start]
-    if not window:
+    if lo == suffix_start:
         return suffix_start
-    words = list(_pos_tokenizer().cut(window))
     pos = suffix_start
-    for word, flag in reversed(words):
+    for word, flag in reversed(_name_words(doc, lo, suffix_start)):
         left = text[lo : pos - len(word)]
         if _road_or_ordinal(word, left):
             pos -= len(word)
             continue
         if word in STOP or _is_stop_flag(word, flag):
             break
+        if len(word) > 1 and word[0] in "和与及或" and word[:2] not in _known_words_with_function_head():
+            if left.endswith((*SCHOOL_SUFFIXES, "校区", "分校", "分园")) or not left:
+                pos -= len(word) - 1  # 丹溪校区|和义亭|镇第二小学: jieba glued the conjunction on
+                break
         if any(a < pos <= b for a, b in taken) and not _is_area_at(doc, pos - len(word), pos):
             break
         pos -= len(word)
     pos = _strip_function_prefix(doc, pos, suffix_start)
     return pos
+
+
+def _name_words(doc: _Doc, lo: int, hi: int) -> list[tuple[str, str]]:
+    """(word, flag) of ``text[lo:hi]``, area mentions kept whole (肇庆新区|长利, not 新|区长|利)."""
+    out: list[tuple[str, str]] = []
+    pos = lo
+    for a in doc.areas():
+        if a.span.start >= pos and a.span.end <= hi:
+            out += _cut(doc.text[pos : a.span.start])
+            out.append((a.surface, "ns"))
+            pos = a.span.end
+    out += _cut(doc.text[pos:hi])
+    return out
+
+
+def _cut(text: str) -> list[tuple[str, str]]:
+    return [(w.word, w.flag) for w in _pos_tokenizer().cut(text)] if text else []
 
 
 _NUMERAL = "零〇一二两三四五六七八九十百0-9"
@@ -581,19 +618,28 @@ def _is_area_at(doc: _Doc, start: int, end: int) -> bool:
     return any(m.span.start == start and m.span.end <= end for m in doc.of_kind("District", "City"))
 
 
+def _is_proper_core(doc: _Doc, start: int, suffix_start: int) -> bool:
+    """A core of two characters or more that is no descriptive word (育才|小学|汉口花园分校)."""
+    core = doc.text[start:suffix_start]
+    return len(core) >= 2 and core not in GENERIC and core not in DESCRIPTIVE and not set(core) & FUNCTION_CHARS
+
+
 def _is_named(doc: _Doc, start: int, suffix_start: int, *, school: bool = False) -> bool:
     """A name, not a description: an area prefix, an ordinal, a place word or a proper word before the suffix."""
     core = doc.text[start:suffix_start]
     if not core:
         return False
     if _area_of_name(doc, start, suffix_start) is not None:
-        return True
+        rest = [w for w, f in _name_words(doc, start, suffix_start) if f != "ns" or w in DESCRIPTIVE]
+        return not rest or not all(w in DESCRIPTIVE or w in GENERIC - {"民族", "实验", "外国语", "附属"} for w in rest)
     if re.search(r"第[零〇一二两三四五六七八九十百0-9]+", core):
         return True
     if re.fullmatch(r"[市区县省]", core) or re.search(r"[0-9%]", core):
         return False
     words = [w for w in _pos_tokenizer().cut(core) if w.word.strip()]
-    proper = [w for w in words if w.word not in GENERIC and not re.fullmatch(r"[市区县省镇乡村]", w.word)]
+    proper = [
+        w for w in words if w.word not in GENERIC and w.word not in DESCRIPTIVE and not re.fullmatch(r"[市区县省镇乡村]", w.word)
+    ]
     if not proper:
         return False
     if school and re.search(r"(?:中学|小学|学校|幼儿园)$", core):
@@ -628,6 +674,8 @@ def _find_policies(doc: _Doc) -> None:
         if any(a <= m.start(1) < b for a, b in seen):
             continue
         inner, tail = m.group(1), m.group(2) or ""
+        if set(inner) & set("、，,") or re.match(rf"[{_NUMERAL}]+[种项类个大条]", tail):
+            continue  # “融合型、共建型、协作型”三种模式: a list of kinds, not one policy
         if tail:
             doc.add(m.start(), m.end(), "Policy", ("quoted", inner))
         elif inner.endswith(POLICY_SUFFIXES) and len(inner) >= 3 and not set(inner) & set("，,。、"):
@@ -669,8 +717,8 @@ def _clause_subject(doc: _Doc, p: Mention) -> Mention | None:
 
 
 def m_has_role(doc: _Doc, m: Mention) -> bool:
-    after = doc.text[m.span.end : m.span.end + 8]
-    return any(w in after for w in (*LEAD_WORDS, *MEMBER_WORDS))
+    """A school or group followed by its role (A为牵头校, B（成员校）), not one that merely names a model."""
+    return bool(_ROLE_AFTER.match(doc.text, m.span.end))
 
 
 # ----------------------------------------------------------------------------- people
@@ -686,7 +734,7 @@ def _find_people(doc: _Doc) -> None:
     pattern = re.compile(rf"((?:(?:{titles})[、和及兼]?)+)\s*[:：]?\s*([{_CJK}]{{2,4}})")
     pos = 0
     while m := pattern.search(text, pos):
-        name = _person_name(m.group(2))
+        name = _person_name(text[m.start(2) : m.start(2) + 7])
         pos = m.start(2) + len(name) if name else m.start() + 1
         if not name or any(b.span.start < m.start(1) < b.span.end for b in doc.of_kind("GovernmentBody")):
             continue
@@ -716,10 +764,26 @@ def _surnames() -> frozenset[str]:
     )
 
 
+_AFTER_NAME = re.compile(
+    r"(?:表示|介绍|指出|强调|说|认为|称|提出|要求|出席|主持|讲话|致辞|参加|一行|同志|带队|调研|接受|透露|谈到|坦言|告诉|解释|"
+    r"在|对|向|就|等|[，,。：:（(、])"
+)
+
+
 def _person_name(cand: str) -> str | None:
-    """The personal name at the start of ``cand`` (surname + one or two characters)."""
-    if cand[0] not in _surnames():
+    """The personal name at the start of ``cand`` (surname + one or two characters).
+
+    >>> _person_name("邓文华表示，"), _person_name("王丽表示"), _person_name("周明远介绍")
+    ('邓文华', '王丽', '周明远')
+    """
+    if not cand or cand[0] not in _surnames():
         return None
+    for size in (3, 2):  # a speech verb right after settles the length (邓文华|表示, not 邓|文华|华表)
+        name = cand[:size]
+        if len(name) == size and _AFTER_NAME.match(cand, size) and re.fullmatch(rf"[{_CJK}]+", name):
+            if not set(name) & FUNCTION_CHARS and name[1:] not in STOP:
+                return name
+    cand = cand[:4]
     words = list(_pos_tokenizer().cut(cand))
     if words and words[0].flag.startswith("nr") and 2 <= len(words[0].word) <= 3:
         return words[0].word
@@ -750,7 +814,7 @@ def _relate_groups(doc: _Doc) -> None:
             doc.fact(g, "leadSchool", s, g.span)
             doc.fact(s, "memberOf", g, g.span)
     for s in schools:
-        if s.hint("inGroupName"):
+        if s.hint("inGroupName") or _inside_campus(s, schools):
             continue
         role = _role_after(doc, s) or _role_before(doc, s)
         if role is None:
@@ -766,22 +830,26 @@ def _relate_groups(doc: _Doc) -> None:
     _relate_locations(doc)
 
 
+def _inside_campus(s: Mention, schools: list[Mention]) -> bool:
+    """育才小学 inside 育才小学汉口花园分校: the campus carries the relations."""
+    return any(c.hint("campusOf") and c.span.start <= s.span.start and s.span.end < c.span.end for c in schools)
+
+
 def _role_after(doc: _Doc, s: Mention) -> str | None:
     """Role words after a school or after the enumeration it belongs to (A、B和C为成员校)."""
     text = doc.text
     pos = s.span.end
     for _ in range(8):
-        nxt = next(
+        nxt = max(
             (m for m in doc.of_kind("School") if m.span.start in range(pos, pos + 2) and not m.hint("inGroupName")),
-            None,
+            key=lambda m: m.span.end,
+            default=None,
         )
         if nxt is None or not re.fullmatch(r"[、和与及]?", text[pos : nxt.span.start]):
             break
         pos = nxt.span.end
     after = text[pos : pos + 12]
-    m = re.match(
-        r"(?:（|\()?(?:为|作为|任|是|担任|等为|等)?(?:集团)?(?:的)?(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + ")", after
-    )
+    m = _ROLE_AFTER.match(after)
     if m:
         role = "lead" if m.group(1) in LEAD_WORDS else "member"
         return f"campus-{role}" if m.group(1) in ("总校", "分校") else role
@@ -792,6 +860,11 @@ def _role_after(doc: _Doc, s: Mention) -> str | None:
     return None
 
 
+_ROLE_AFTER = re.compile(
+    r"(?:（|\()?(?:为|作为|任|是|担任|等为|等)?(?:集团)?(?:的)?(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + ")"
+)
+
+
 def _role_before(doc: _Doc, s: Mention) -> str | None:
     """Role words before a list (成员校有A、B; 以A为牵头校; 由A牵头)."""
     text = doc.text
@@ -800,7 +873,7 @@ def _role_before(doc: _Doc, s: Mention) -> str | None:
     m = re.search(r"(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + r")(?:有|包括|为|是|：|:)[^。；;]*$", before)
     if m:
         return "lead" if m.group(1) in LEAD_WORDS else "member"
-    if re.search(r"(?:由|吸纳|包括|涵盖|下辖|辖|包含)(?:[^。；;，,]*[、和与及])?$", before) and any(
+    if re.search(r"(?:由|吸纳|吸收|包括|涵盖|下辖|辖|包含|联合|携手)(?:[^。；;，,]*[、和与及])?$", before) and any(
         g.span.start < s.span.start and doc.sentence(g.span.start) == doc.sentence(s.span.start)
         for g in doc.of_kind("EducationGroup")
     ):
@@ -823,7 +896,10 @@ def _group_for(doc: _Doc, s: Mention, groups: list[Mention], *, same_sentence_on
 def _relate_locations(doc: _Doc) -> None:
     """Schools, groups and bodies are located in (bodies govern) the area their name starts with, else the main one."""
     done: set[tuple[str, str, str]] = set()
+    schools = doc.of_kind("School")
     for m in doc.of_kind("School", "EducationGroup", "GovernmentBody"):
+        if m.kind == "School" and _inside_campus(m, schools):
+            continue
         area = _area_of_name(doc, m.span.start, m.span.end)
         if m.kind == "GovernmentBody":
             if area is None and m.hint("abbrev"):
@@ -868,6 +944,8 @@ def _observation(doc: _Doc, n: NumberMatch, base: int, years: list[tuple[int, in
     unit, unit_end = _unit_after(text, end, n)
     if unit is None:
         return None
+    if re.fullmatch(r"[一二两三四五六七八九十]", n.text) and text[end:unit_end] in ("个", "种", "项", "类", "大", "次"):
+        return None  # 三个校区, 三种模式: counting words of the prose, not reported figures
     clause = doc.clause(start, unit_end)
     noun_after = _noun_after(text, unit_end, clause.end)
     noun_before = text[clause.start : start]
@@ -932,6 +1010,8 @@ def _refine_unit(unit: str, classifier: str, noun: str) -> str:
     ordered = [(w, u) for w, u in NOUN_UNITS if noun.endswith(w)] + list(NOUN_UNITS)
     for word, uid in ordered:
         if word in noun:
+            if uid == "kindergarten" and re.search("中小学|小学|中学|学校", noun) and unit in ("school", "other"):
+                return "school"  # 中小学、幼儿园152所 counts schools of every level
             if uid == "school" and unit not in ("school", "other"):
                 continue
             if uid in ("student", "teacher") and unit not in ("person", "other"):
