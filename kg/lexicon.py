@@ -40,6 +40,8 @@ __all__ = [
     "school_suffixes",
     "org_suffixes",
     "generic_terms",
+    "person_nouns",
+    "money_nouns",
     "ordinal_value",
     "cardinal_words",
     "to_pinyin",
@@ -153,6 +155,26 @@ def org_suffixes() -> tuple[Term, ...]:
 def generic_terms() -> tuple[Term, ...]:
     """Generic words with a fixed translation (老城 = Old City, 新区 = New District)."""
     return tuple(sorted(_kind("term") + _kind("division"), key=lambda t: -len(t.zh)))
+
+
+@cache
+def person_nouns() -> frozenset[str]:
+    """English nouns for kinds of people ("athletes", "experts"): a count of them is in persons.
+
+    >>> "athletes" in person_nouns()
+    True
+    """
+    return frozenset(w.lower() for t in _kind("person_noun") for w in t.en)
+
+
+@cache
+def money_nouns() -> frozenset[str]:
+    """English nouns for sums of money ("fund", "rewards"): a bare large number before them is yuan.
+
+    >>> "rewards" in money_nouns()
+    True
+    """
+    return frozenset(w.lower() for t in _kind("money_noun") for w in t.en)
 
 
 @cache

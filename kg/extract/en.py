@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from ..lexicon import cardinal_words, divisions_by_pinyin, is_pinyin, ordinal_value, org_suffixes, policies, school_suffixes, surnames
+from ..lexicon import cardinal_words, divisions_by_pinyin, money_nouns, person_nouns, is_pinyin, ordinal_value, org_suffixes, policies, school_suffixes, surnames
 from ..model import Article, Extraction, Fact, Mention, Observation, Span
 from ..resolve import _en_generic, area_of, main_area, parse_name
 from .base import clean_measure, dedupe_mentions, sentence_at, unit_of, year_in
@@ -667,36 +667,115 @@ def _figures(
                 continue
             if _SKIP_AFTER.match(text[e : e + 12]) or text[max(0, s - 1) : s] in '+“"-–':
                 continue
-            fig = _figure(text, s, e, sent, n.is_percent)
+            if re.match(r"\.\s*\S", text[e : e + 3]) and re.search(r"(?:^|[.!?。:：]\s*)$", text[sent.start : s]):
+                continue  # list numbering: "... reached 100%.3. Professional ..."
+            spelled = n.text.isalpha()
+            if spelled and (n.value == 1 or _DETERMINER.search(text[max(sent.start, s - 12) : s])):
+                continue  # "one school, one case", "the two schools" (a reference, not a count)
+            fig = _figure(text, s, e, sent, n.is_percent, n.value)
             if fig is None or home is None:
                 continue
             unit, measure, qend = fig
-            if unit == "other" and (n.text.isalpha() or not re.search(r"[a-z]", text[e:qend])):
-                continue  # "one case", "three key": number words with no unit noun are rarely figures
+            if spelled and unit in ("other", "place"):
+                continue  # "three key tasks", "in four places": number words without a counted noun
             year = y or last_year.get(line)
             yield Observation(home, measure, n.value, unit, year, Span(s, qend), n.approximate)
 
 
-def _figure(text: str, s: int, e: int, sent: Span, is_percent: bool) -> tuple[str, str, int] | None:
+_DETERMINER = re.compile(r"\b(?:the|these|those|both|all|its|their|our)\s+$", re.I)
+_NOUN = re.compile(r"[A-Za-z][A-Za-z\-]*")
+_LIST_NEXT = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|to)\s+)(\d[\d,.]*(?:\s+(?:million|billion|thousand))?)")
+_PHRASE_STOP = frozenset(_STOP - {"and", "new", "public", "private", "other"}) | {"per", "than", "by"}
+
+
+def _completes_phrase(word: str) -> bool:
+    """A plural noun or a generic noun ends a noun phrase; a comma after it ends the phrase."""
+    low = word.lower()
+    return low in _generic_words() or (low.endswith("s") and not low.endswith("ss")) or unit_of(word, "en") is not None
+
+
+def _unit_word(word: str, value) -> str | None:
+    """The unit a noun names: the unit thesaurus, people nouns (person), money nouns (yuan)."""
+    low = word.lower()
+    unit = unit_of(word, "en")
+    if unit:
+        return unit
+    if low in person_nouns():
+        return "person"
+    if low in money_nouns() and value >= 1000:
+        return "yuan"
+    return None
+
+
+def _noun_phrase(after: str) -> list[re.Match[str]]:
+    """Words of the noun phrase after a number, through adjective lists ("weak, small and remote schools")."""
+    words: list[re.Match[str]] = []
+    pos = 0
+    for w in _NOUN.finditer(after[:120]):
+        gap = after[pos : w.start()]
+        low = w.group().lower()
+        if re.search(r"[;.:()!?\d]", gap) or len(words) >= 8 or not words and low in ("and", "or", "to"):
+            break
+        if "," in gap and (not words or _completes_phrase(words[-1].group())):
+            break
+        if low in _PHRASE_STOP:
+            break
+        words.append(w)
+        pos = w.end()
+    while words and words[-1].group().lower() in ("and", "or", "other"):
+        words.pop()
+    return words
+
+
+def _figure(text: str, s: int, e: int, sent: Span, is_percent: bool, value=0) -> tuple[str, str, int] | None:
+    """(unit, what it measures, quote end) for the number at ``s:e``; None when it is no figure.
+
+    >>> t = "10 weak, small, rural and remote schools were merged"
+    >>> _figure(t, 0, 2, Span(0, len(t)), False, 10)[0]
+    'school'
+    >>> t = "give 1 million, 500,000, and 300,000 fund rewards"
+    >>> _figure(t, 5, 14, Span(0, len(t)), False, 1000000)[0]
+    'yuan'
+    """
     if is_percent:
         before = text[max(sent.start, s - 60) : s]
         return "percent", clean_measure(before.split(",")[-1]) or "percentage", e
     after = text[e : sent.end]
-    words = list(re.finditer(r"[A-Za-z][A-Za-z\-]*", after[:80]))
-    for w in words[:5]:
-        gap = after[: w.start()]
-        if re.search(r"[,;.:()]", gap):
+    words = _noun_phrase(after)
+    head_unit = _unit_word(words[-1].group(), value) if words else None
+    if head_unit and head_unit != "year":
+        return head_unit, clean_measure(after[: words[-1].end()]), e + words[-1].end()
+    for w in words:
+        if w.group().lower() in ("and", "or") and not words[-1].group().lower().endswith("s"):
             break
-        unit = unit_of(w.group(), "en")
+        unit = _unit_word(w.group(), value)
         if unit == "year":
             return None
         if unit:
             return unit, clean_measure(after[: w.end()]), e + w.end()
-    before = text[sent.start : s]
-    m = _NUMBER_OF.search(before)
-    if m and (unit := unit_of(m.group(2), "en")):
-        return unit, clean_measure(m.group(1) + m.group(2)), e
-    if words and not re.search(r"[,;.:()]", after[: words[0].start()]) and words[0].group().lower() not in _STOP:
-        w = words[min(1, len(words) - 1)] if words[0].group().lower() in _generic_words() else words[0]
-        return "other", clean_measure(after[: w.end()]), e + w.end()
+    nxt = _LIST_NEXT.match(after)
+    if nxt and not words:
+        later = e + nxt.end(1)
+        fig = _figure(text, later - len(nxt.group(1)), later, sent, False, value)
+        if fig is not None:
+            return fig[0], fig[1], fig[2]
+    if not words or re.match(r"\s*[,;.:)]|\s*$", after):
+        back = _unit_before(text, sent, s, value)
+        if back:
+            return back, clean_measure(text[max(sent.start, s - 60) : s].split(",")[-1]), e
+    if words:
+        head = words[-1].group()
+        if head.lower().endswith("s") and not head.lower().endswith("ss") and head.lower() not in _generic_words():
+            return "other", clean_measure(after[: words[-1].end()]), e + words[-1].end()
+    return None
+
+
+def _unit_before(text: str, sent: Span, s: int, value) -> str | None:
+    """A clause-final number takes the unit of the noun it counts earlier in the clause:
+    "the number of compulsory education degrees by 4,560", "adjust the school cadre a total of 106"."""
+    clause = re.split(r"[;:]|,\s", text[sent.start : s])[-1]
+    for w in reversed(_NOUN.findall(clause)[-10:]):
+        unit = _unit_word(w, value)
+        if unit and unit != "year":
+            return unit
     return None
