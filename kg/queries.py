@@ -99,12 +99,12 @@ def to_term(value: str) -> NamedNode | Literal:
     """
     value = value.strip()
     if value.startswith("<") and value.endswith(">"):
-        return NamedNode(value[1:-1])
+        return _iri(value[1:-1])
     if re.match(r"https?://\S+$", value):
-        return NamedNode(value)
+        return _iri(value)
     prefix, colon, local = value.partition(":")
     if colon and prefix in PREFIXES and re.fullmatch(r"[^\s<>\"{}|^`\\]+", local):
-        return NamedNode(PREFIXES[prefix] + local)
+        return _iri(PREFIXES[prefix] + local)
     if re.fullmatch(r"[+-]?\d+", value):
         return Literal(value, datatype=NamedNode(_XSD + "integer"))
     try:
@@ -114,6 +114,20 @@ def to_term(value: str) -> NamedNode | Literal:
     except InvalidOperation:  # pragma: no cover - the pattern already checked it
         pass
     return Literal(value)
+
+
+def _iri(value: str) -> NamedNode:
+    """``NamedNode(value)``; an invalid IRI is the caller's error (400), not a crash.
+
+    >>> _iri("http://a b")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: not a valid IRI: 'http://a b'
+    """
+    try:
+        return NamedNode(value)
+    except ValueError as exc:
+        raise QueryError(f"not a valid IRI: {value!r}") from exc
 
 
 def bind_params(query: NamedQuery, values: Mapping[str, str]) -> dict[str, NamedNode | Literal]:
