@@ -395,7 +395,17 @@ def _area_of_name(doc: _Doc, start: int, end: int) -> Mention | None:
     inner = [m for m in doc.of_kind("District", "City") if start <= m.span.start and m.span.end <= end]
     if not inner:
         return None
-    return max(inner, key=lambda m: (m.kind == "District", m.span.start))
+    best = max(inner, key=lambda m: (m.kind == "District", m.span.start))
+    return _district_by_short(doc, best) or best if best.kind == "City" else best
+
+
+def _district_by_short(doc: _Doc, city: Mention) -> Mention | None:
+    """济南市|历下|实验中学: a district of the city named by its short form right after the city."""
+    for d in doc.of_kind("District"):
+        short = _short(d.surface)
+        if len(short) >= 2 and doc.text.startswith(short, city.span.end) and d.hint("city") == city.hint("city"):
+            return d
+    return None
 
 
 def _relate_areas(doc: _Doc) -> None:
@@ -819,8 +829,8 @@ def _relate_groups(doc: _Doc) -> None:
         role = _role_after(doc, s) or _role_before(doc, s)
         if role is None:
             continue
-        g = _group_for(doc, s, groups, same_sentence_only=role.startswith("campus"))
-        role = role.removeprefix("campus-")
+        g = _group_for(doc, s, groups, same_sentence_only=role.startswith(("campus", "local")))
+        role = role.removeprefix("campus-").removeprefix("local-")
         if g is None:
             continue
         ev = _evidence(doc, s, g)
@@ -855,13 +865,15 @@ def _role_after(doc: _Doc, s: Mention) -> str | None:
         return f"campus-{role}" if m.group(1) in ("总校", "分校") else role
     if re.match(r"(?:等\d*所学校)?(?:加入|加盟|并入|纳入)", after):
         return "member"
+    if re.match(r"(?:等\d*所学校)?(?:共同)?(?:组成|组建|结成)[^，,。；;]{0,8}(?:集团|联盟|共同体)", text[pos : pos + 20]):
+        return "local-member"  # 与A、B组成紧密型教育集团: the group this sentence names
     if re.match(r"(?:牵头|领办|领衔)", after):
         return "lead"
     return None
 
 
 _ROLE_AFTER = re.compile(
-    r"(?:（|\()?(?:为|作为|任|是|担任|等为|等)?(?:集团)?(?:的)?(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + ")"
+    r"(?:（|\()?(?:为|作为|任|是|担任|等为|等)?(?:集团|联盟|共同体)?(?:的)?(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + ")"
 )
 
 
