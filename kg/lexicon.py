@@ -300,8 +300,29 @@ def divisions_by_name(name: str) -> tuple[Division, ...]:
 def _by_pinyin() -> dict[str, tuple[Division, ...]]:
     out: dict[str, list[Division]] = {}
     for d in admin_divisions():
-        out.setdefault(d.pinyin, []).append(d)
+        for reading in (d.pinyin, *_readings(d.short)):
+            if d not in out.setdefault(reading, []):
+                out[reading].append(d)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _readings(text: str, limit: int = 8) -> list[str]:
+    """Every toneless reading of a short name, for polyphones (秦都 -> qindou, qindu).
+
+    >>> "qindu" in _readings("秦都")
+    True
+    """
+    from itertools import product
+
+    from pypinyin import Style, pinyin
+
+    per_char = [sorted(set(r)) for r in pinyin(text, style=Style.NORMAL, heteronym=True)]
+    out = []
+    for combo in product(*per_char):
+        out.append("".join(combo).lower())
+        if len(out) >= limit:
+            break
+    return out
 
 
 def divisions_by_pinyin(pinyin: str) -> tuple[Division, ...]:

@@ -463,7 +463,9 @@ def canonical_label(key: str) -> str:
 def _city_context(mentions: Iterable[Mention], lang: str) -> frozenset[str]:
     codes = set()
     for m in mentions:
-        if m.kind == "City":
+        if m.hint("adminCode") and m.kind == "City":
+            codes.add(m.hint("adminCode"))
+        elif m.kind == "City":
             area = area_of(m.surface, lang)
             if area and area.division:
                 codes.add(area.division.code)

@@ -41,3 +41,22 @@ def test_extract_en_figures(extraction):
     figs = {(o.value, o.unit, o.approximate) for o in extraction.observations}
     assert (Decimal(200000000), "yuan", True) in figs
     assert all(TEXT[o.evidence.start : o.evidence.end] for o in extraction.observations)
+
+
+def test_unseen_style_articles_meet_targets():
+    """Held-out check: short unseen-style articles (other provinces, lower-cased MT, one cut off)."""
+    from pathlib import Path
+
+    from kg import store as kgstore
+    from kg.evaluate import evaluate, format_report
+    from kg.pipeline import build
+
+    data = Path(__file__).parent / "data" / "unseen_en"
+    st = kgstore.open_store(None)
+    build([data], st, ontology=None)
+    result = evaluate(st, data)
+    report = format_report(result)
+    assert len(result["articles"]) == 4, report
+    assert result["entities"]["f1"] >= 0.90, report
+    assert result["relations"]["f1"] >= 0.80, report
+    assert result["figures"]["f1"] >= 0.90, report

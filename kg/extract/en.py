@@ -23,14 +23,14 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from ..lexicon import cardinal_words, divisions_by_pinyin, money_nouns, person_nouns, is_pinyin, ordinal_value, org_suffixes, policies, school_suffixes, surnames
+from ..lexicon import cardinal_words, division_by_code, divisions_by_pinyin, money_nouns, person_nouns, is_pinyin, ordinal_value, org_suffixes, policies, school_suffixes, surnames
 from ..model import Article, Extraction, Fact, Mention, Observation, Span
-from ..resolve import _en_generic, area_of, main_area, parse_name
+from ..resolve import _city_context, _en_generic, area_of, main_area, parse_name
 from .base import clean_measure, dedupe_mentions, sentence_at, unit_of, year_in
 
 __all__ = ["EnExtractor"]
 
-_WORD = re.compile(r"No\.\s?\d+|[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|\d+(?:st|nd|rd|th)?")
+_WORD = re.compile(r"[Nn]o\.\s?\d+|[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|\d+(?:st|nd|rd|th)?")
 _STOP = frozenset(
     "the a an of in and or to with as for on at by from this that these those its their our his her "
     "is are was were be been has have had will would can all each every other such into than which "
@@ -213,12 +213,32 @@ def _group_start(text: str, start: int, head_start: int) -> int | None:
     return start
 
 
+def _doc_context(text: str) -> frozenset[str]:
+    """Codes of the cities an article is about, for ambiguous names ("suzhou" is 苏州 or 宿州): a city
+    candidate counts when a district candidate named in the same article lies in it."""
+    cities: dict[str, set[str]] = {}
+    parents: set[str] = set()
+    for m in re.finditer(r"\b([A-Za-z]+)(?:\s+(district|county|city))?\b", text):
+        for d in divisions_by_pinyin(m.group(1).lower()) if len(m.group(1)) > 3 else ():
+            if d.level == "city":
+                cities.setdefault(m.group(1).lower(), set()).add(d.code)
+            elif d.level == "county" and m.group(2) and m.group(2).lower() in ("district", "county"):
+                parents.add(d.parent or "")
+    out = set()
+    for codes in cities.values():
+        out |= (codes & parents) if len(codes) > 1 else codes
+    return frozenset(out)
+
+
 class EnExtractor:
     """Rules for English machine translations."""
+
+    _context: frozenset[str] = frozenset()
 
     def extract(self, article: Article, sentences: tuple[Span, ...]) -> Extraction:
         text = article.text
         mentions: list[Mention] = []
+        self._context = _doc_context(text)
         for sent in sentences:
             mentions += self._names(text, sent)
             mentions += self._areas(text, sent)
@@ -287,15 +307,16 @@ class EnExtractor:
                 seg = words[i : i + n]
                 if any(text[a.end() : b.start()].strip() for a, b in zip(seg, seg[1:])):
                     continue
+                if n > 1 and seg[-1].group().lower() in _STOP:
+                    continue
                 phrase = text[seg[0].start() : seg[-1].end()]
                 if self._area_ok(phrase, seg):
-                    area = area_of(phrase, "en")
+                    area = area_of(phrase, "en", self._context)
                     if area:
-                        found = Mention(
-                            Span(seg[0].start(), seg[-1].end()),
-                            phrase,
-                            area.kind if area.kind != "Province" else "Province",
-                        )
+                        hints = (("key", f"{area.kind}/{area.part}"),)
+                        if area.division:
+                            hints += (("adminCode", area.division.code),)
+                        found = Mention(Span(seg[0].start(), seg[-1].end()), phrase, area.kind, hints)
                         i += n
                         break
             if found:
@@ -304,8 +325,7 @@ class EnExtractor:
             i += 1
         return out
 
-    @staticmethod
-    def _area_ok(phrase: str, seg: list[re.Match[str]]) -> bool:
+    def _area_ok(self, phrase: str, seg: list[re.Match[str]]) -> bool:
         low = phrase.lower()
         if _DIV_HEAD.search(low) and len(seg) > 1:
             return True
@@ -314,7 +334,7 @@ class EnExtractor:
         if low in ("old city", "old town"):
             return True
         if len(seg) == 1 and (phrase[:1].isupper() or (is_pinyin(low, min_syllables=2) and len(low) > 5)):
-            area = area_of(phrase, "en")
+            area = area_of(phrase, "en", self._context)
             return area is not None and area.kind == "City"
         return False
 
@@ -461,11 +481,12 @@ def _drop_overlaps(mentions: tuple[Mention, ...]) -> Iterator[Mention]:
 
 
 def _home_mention(ex: Extraction) -> Mention | None:
-    area = main_area(ex)
+    context = _city_context(ex.mentions, "en")
+    area = main_area(ex, context)
     if area is None:
         return None
     for m in ex.mentions:
-        if m.kind in ("District", "City") and (a := area_of(m.surface, "en")) and a.part == area.part:
+        if m.kind in ("District", "City") and (a := area_of(m.surface, "en", context)) and a.part == area.part:
             return m
     return None
 
@@ -507,11 +528,18 @@ def _nested_area(m: Mention, areas: list[Mention]) -> Mention | None:
 
 def _located(text: str, m: Mention, areas: list[Mention], home: Mention | None, sent: Span) -> Iterator[Fact]:
     if m.kind == "District":
+        code = m.hint("adminCode")
         a = area_of(m.surface, "en")
-        if a and a.division and a.division.parent:
+        parent = (a.division.parent if a and a.division else None) or (
+            division_by_code(code).parent if code and division_by_code(code) else None
+        )
+        if parent:
             for c in areas:
+                if c.kind == "City" and c.hint("adminCode") == parent:
+                    yield Fact(m, "locatedIn", c, sent)
+                    return
                 ca = area_of(c.surface, "en")
-                if c.kind == "City" and ca and ca.division and ca.division.code == a.division.parent:
+                if c.kind == "City" and ca and ca.division and ca.division.code == parent:
                     yield Fact(m, "locatedIn", c, sent)
                     return
         return
@@ -697,6 +725,8 @@ def _completes_phrase(word: str) -> bool:
 def _unit_word(word: str, value) -> str | None:
     """The unit a noun names: the unit thesaurus, people nouns (person), money nouns (yuan)."""
     low = word.lower()
+    if " " in low:
+        return unit_of(low, "en")
     unit = unit_of(word, "en")
     if unit:
         return unit
@@ -742,6 +772,8 @@ def _figure(text: str, s: int, e: int, sent: Span, is_percent: bool, value=0) ->
         return "percent", clean_measure(before.split(",")[-1]) or "percentage", e
     after = text[e : sent.end]
     words = _noun_phrase(after)
+    if len(words) >= 2 and (two := unit_of(f"{words[0].group()} {words[1].group()}", "en")):
+        return two, clean_measure(after[: words[1].end()]), e + words[1].end()
     head_unit = _unit_word(words[-1].group(), value) if words else None
     if head_unit and head_unit != "year":
         return head_unit, clean_measure(after[: words[-1].end()]), e + words[-1].end()
