@@ -127,7 +127,8 @@ NOUN_UNITS = (
     ("幼儿园", "kindergarten"), ("学位", "place"), ("学生", "student"), ("幼儿", "student"), ("儿童", "student"),
     ("学子", "student"), ("孩子", "student"), ("教师", "teacher"), ("老师", "teacher"), ("师生", "person"),
     ("班", "class"), ("集团", "group"), ("课程", "course"), ("学校", "school"), ("小学", "school"),
-    ("中学", "school"), ("高中", "school"), ("初中", "school"), ("共同体", "group"), ("联盟", "group"), ("教共体", "group"),
+    ("中学", "school"), ("高中", "school"), ("初中", "school"), ("共同体", "group"), ("联盟", "group"),
+    ("教共体", "group"),
 )  # fmt: skip
 CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n]")
 
@@ -334,7 +335,7 @@ def _add_new_area(doc: _Doc, start: int, end: int) -> None:
             return
         if head in GENERIC or head in STOP or any(head.startswith(w) or head.endswith(w) for w in NEW_AREA_STOP):
             return
-        if head[-1] in "学校年期园届" or _pos_tokenizer().word_tag_tab.get(head, "n")[:1] in ("m", "t", "v", "d", "r", "q"):
+        if head[-1] in "学校年期园届" or _pos_tokenizer().word_tag_tab.get(head, "n")[:1] in "mtvdrq":
             return  # 实验小学|新区教育集团, 近三年|新区累计: the tail of another word, not a zone's name
         city = next((mm for mm in doc.mentions if mm.span.end == head_start and mm.kind == "City"), None)
     hints = [("district", doc.text[head_start:end])]
@@ -509,7 +510,8 @@ def _find_schools_and_groups(doc: _Doc) -> None:
         camp = CAMPUS.match(text, end)
         if camp and (set(camp.group(1)) & FUNCTION_CHARS or camp.group(1) in GENERIC or len(camp.group(1)) < 2):
             camp = None
-        if start is None or not (_is_named(doc, start, m.start(), school=True) or camp and _is_proper_core(doc, start, m.start())):
+        named = start is not None and _is_named(doc, start, m.start(), school=True)
+        if start is None or not (named or camp and _is_proper_core(doc, start, m.start())):
             continue
         if camp:
             doc.add(start, camp.end(), "School", ("campusOf", text[start:end]))
@@ -648,7 +650,9 @@ def _is_named(doc: _Doc, start: int, suffix_start: int, *, school: bool = False)
         return False
     words = [w for w in _pos_tokenizer().cut(core) if w.word.strip()]
     proper = [
-        w for w in words if w.word not in GENERIC and w.word not in DESCRIPTIVE and not re.fullmatch(r"[市区县省镇乡村]", w.word)
+        w
+        for w in words
+        if w.word not in GENERIC and w.word not in DESCRIPTIVE and not re.fullmatch(r"[市区县省镇乡村]", w.word)
     ]
     if not proper:
         return False
@@ -865,15 +869,18 @@ def _role_after(doc: _Doc, s: Mention) -> str | None:
         return f"campus-{role}" if m.group(1) in ("总校", "分校") else role
     if re.match(r"(?:等\d*所学校)?(?:加入|加盟|并入|纳入)", after):
         return "member"
-    if re.match(r"(?:等\d*所学校)?(?:共同)?(?:组成|组建|结成)[^，,。；;]{0,8}(?:集团|联盟|共同体)", text[pos : pos + 20]):
+    if _FORM_GROUP.match(text, pos, pos + 20):
         return "local-member"  # 与A、B组成紧密型教育集团: the group this sentence names
     if re.match(r"(?:牵头|领办|领衔)", after):
         return "lead"
     return None
 
 
+_FORM_GROUP = re.compile(r"(?:等\d*所学校)?(?:共同)?(?:组成|组建|结成)[^，,。；;]{0,8}(?:集团|联盟|共同体)")
 _ROLE_AFTER = re.compile(
-    r"(?:（|\()?(?:为|作为|任|是|担任|等为|等)?(?:集团|联盟|共同体)?(?:的)?(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + ")"
+    r"(?:（|\()?(?:为|作为|任|是|担任|等为|等)?(?:集团|联盟|共同体)?(?:的)?("
+    + "|".join(LEAD_WORDS + MEMBER_WORDS)
+    + ")"
 )
 
 
