@@ -81,7 +81,9 @@ def _tmpdir(prefix: str) -> Path:
     return path
 
 
-def run_kg(*args: str | Path, env: Mapping[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_kg(
+    *args: str | Path, env: Mapping[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run the installed ``kg`` command; stdout is bytes, stderr text."""
     full_env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}
     full_env.update(env or {})
@@ -223,7 +225,10 @@ def start_server(store: Path, *, workers: int = 2, env: Mapping[str, str] | None
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(KG), "serve", "--store", str(store), "--port", str(port), "--workers", str(workers)],
-            env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Server(proc, port, Path(store), log, dict(env or {}))
     atexit.register(server.stop)
@@ -238,14 +243,15 @@ def write_hostile_corpus(folder: Path) -> list[Path]:
     """Articles whose titles, text, names and file names carry markup, quotes, IRI-breaking
     characters, newlines, bidi controls, zero-width characters and very long words."""
     folder.mkdir(parents=True, exist_ok=True)
-    nasty = '< > " { } | \\ ^ ` \u202e\u200f\u200b\ufeff\u2066 '
+    nasty = '< > " { } | \\ ^ ` \u202e\u200f\u200b\ufeff\u2066 \x0c\x1b\uffff\ufdd0 \U0001f600 '
     long_name = "Lo" + "o" * 400 + "ng"
     en = (
         f'The <script>alert("{PAYLOAD}-title")</script> Education Group grows in Yuelu District\n\n'
         "2023-03-01\n\n"
         "The Yuelu District Education Bureau said on Monday that the "
         f"<script>alert('{PAYLOAD}-1')</script> Middle School joined the Foo\"{{bar}}|baz\\qux^`tick` Education Group. "
-        f'The Education Bureau of <img src=x onerror="alert(\'{PAYLOAD}-2\')"> District said 12 new schools opened in 2022.\n'
+        f"The Education Bureau of <img src=x onerror=\"alert('{PAYLOAD}-2')\"> District said "
+        "12 new schools opened in 2022.\n"
         "The A\u202eB\u200fC\u200bD Middle School and the E\u202bF\u200eG\ufeffH Primary School joined the "
         f"Yuelu Education Group. Characters: {nasty}.\n"
         f"The {long_name} Middle School is a member of the Yuelu Education Group.\n"
@@ -260,12 +266,15 @@ def write_hostile_corpus(folder: Path) -> list[Path]:
         "evil_en.txt": en,
         "evil_zh.txt": zh,
         'evil <"{x}|\\^`> \u202e name.txt': en.replace("Yuelu", "Xicheng"),
-        "evil.jsonl": json.dumps({
-            "title": f'<script>alert("{PAYLOAD}-jsonl")</script> "quoted" {{braces}} | pipe \\ back ^ `tick`',
-            "text": en.replace("Yuelu", "Haidian"),
-            "url": f"javascript:alert('{PAYLOAD}-url')",
-            "date": "2023-04-01",
-        }, ensure_ascii=False) + "\n",
+        "evil.jsonl": json.dumps(
+            {
+                "title": f'<script>alert("{PAYLOAD}-jsonl")</script> "quoted" {{braces}} | pipe \\ back ^ `tick`',
+                "text": en.replace("Yuelu", "Haidian") + "Lone surrogate \ud800, escape \u001b, bell \u0007.",
+                "url": f"javascript:alert('{PAYLOAD}-url')",
+                "date": "2023-04-01",
+            }
+        )
+        + "\n",
         "evil_page.html": (
             f"<html><head><title>&lt;script&gt;alert('{PAYLOAD}-html')&lt;/script&gt; Dongcheng schools</title>"
             f"<script>alert('{PAYLOAD}-live')</script><style>body{{x:1}}</style></head>"
@@ -334,8 +343,12 @@ class Zygote:
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "zygote"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True, bufsize=1, env={k: v for k, v in os.environ.items() if k != "KG_STORE"},
+            [sys.executable, __file__, "zygote"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            env={k: v for k, v in os.environ.items() if k != "KG_STORE"},
         )
         atexit.register(self.close)
         ready = self.proc.stdout.readline()
@@ -374,10 +387,13 @@ def _warm_up() -> None:
     from kg.model import Article
     from kg.pipeline import process_article
 
-    for lang, text in (("en", "T\n\nThe Yuelu District Education Bureau opened 3 schools in 2022."),
-                       ("zh", "标题\n\n岳麓区教育局2022年新建学校3所。")):
-        art = Article(id="warm", source_file="warm.txt", lang=lang, title="T", date=None, text=text,
-                      content_hash="sha256:0")
+    for lang, text in (
+        ("en", "T\n\nThe Yuelu District Education Bureau opened 3 schools in 2022."),
+        ("zh", "标题\n\n岳麓区教育局2022年新建学校3所。"),
+    ):
+        art = Article(
+            id="warm", source_file="warm.txt", lang=lang, title="T", date=None, text=text, content_hash="sha256:0"
+        )
         to_quads(process_article(art))
     try:
         import kg.analysis  # noqa: F401

@@ -21,8 +21,14 @@ EDU = "https://w3id.org/edukg/ontology#"
 ZH_SEED = next(p for p in sorted(SEEDS.glob("*.txt")) if "\u6559" in p.read_text(encoding="utf-8")[:400])
 HUGE_BYTES = 50 * 1024 * 1024
 
-ZH_TEXT = "岳麓区教育局召开集团化办学推进会\n\n2023年3月1日\n\n长沙市岳麓区教育局表示,岳麓区新建学校12所,岳麓区实验小学加入教育集团。\n"
-EN_TEXT = "Café owners welcome the new Yuelu schools\n\n2023-03-01\n\nThe Yuelu District Education Bureau said 12 new schools opened in 2022 – “a record”.\n"
+ZH_TEXT = (
+    "岳麓区教育局召开集团化办学推进会\n\n2023年3月1日\n\n"
+    "长沙市岳麓区教育局表示,岳麓区新建学校12所,岳麓区实验小学加入教育集团。\n"
+)
+EN_TEXT = (
+    "Café owners welcome the new Yuelu schools\n\n2023-03-01\n\n"
+    "The Yuelu District Education Bureau said 12 new schools opened in 2022 – “a record”.\n"
+)
 
 
 def _write_inputs(folder: Path) -> dict[str, dict]:
@@ -43,27 +49,54 @@ def _write_inputs(folder: Path) -> dict[str, dict]:
     put("gb18030.txt", ZH_TEXT.encode("gb18030"), title=ZH_TEXT.split("\n")[0])
     put("gbk.txt", ZH_TEXT.replace("岳麓", "雨花").encode("gbk"), title=ZH_TEXT.split("\n")[0].replace("岳麓", "雨花"))
     put("utf16le_bom.txt", EN_TEXT.encode("utf-16"), title=EN_TEXT.split("\n")[0])
-    put("utf16be_bom.txt", b"\xfe\xff" + ZH_TEXT.replace("岳麓", "天心").encode("utf-16-be"),
-        title=ZH_TEXT.split("\n")[0].replace("岳麓", "天心"))
-    put("utf8_bom.txt", b"\xef\xbb\xbf" + EN_TEXT.replace("Yuelu", "Kaifu").encode("utf-8"),
-        title=EN_TEXT.split("\n")[0].replace("Yuelu", "Kaifu"))
-    put("crlf_cp1252.txt", EN_TEXT.replace("Yuelu", "Furong").replace("\n", "\r\n").encode("cp1252"),
-        title=EN_TEXT.split("\n")[0].replace("Yuelu", "Furong"))
-    put("french.txt", ("La rentrée scolaire à Paris\n\nLe ministère de l'Éducation nationale a annoncé "
-                       "l'ouverture de douze nouvelles écoles primaires dans la capitale cette année, "
-                       "selon le rectorat de l'académie.\n").encode("utf-8"), skip=("language",))
-    put("russian.txt", ("Новые школы в Москве\n\nДепартамент образования Москвы сообщил об открытии "
-                        "двенадцати новых школ в этом году.\n").encode("cp1251"), skip=("language",))
-    put("page.html", (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Kaifu District opens schools</title>"
-        "<style>body { color: red } .SECRET-STYLE { }</style><script>var SECRET_SCRIPT = 1;</script></head>"
-        "<body><nav>Home | News</nav><article><h1>Kaifu District opens schools</h1>"
-        "<p>The Kaifu District Education Bureau said 5 new schools opened in 2022.</p>"
-        "<script>document.write('SECRET_INLINE')</script></article></body></html>"
-    ).encode("utf-8"), title="Kaifu District opens schools", absent=("SECRET_SCRIPT", "SECRET-STYLE", "SECRET_INLINE"))
+    put(
+        "utf16be_bom.txt",
+        b"\xfe\xff" + ZH_TEXT.replace("岳麓", "天心").encode("utf-16-be"),
+        title=ZH_TEXT.split("\n")[0].replace("岳麓", "天心"),
+    )
+    put(
+        "utf8_bom.txt",
+        b"\xef\xbb\xbf" + EN_TEXT.replace("Yuelu", "Kaifu").encode("utf-8"),
+        title=EN_TEXT.split("\n")[0].replace("Yuelu", "Kaifu"),
+    )
+    put(
+        "crlf_cp1252.txt",
+        EN_TEXT.replace("Yuelu", "Furong").replace("\n", "\r\n").encode("cp1252"),
+        title=EN_TEXT.split("\n")[0].replace("Yuelu", "Furong"),
+    )
+    put(
+        "french.txt",
+        (
+            "La rentrée scolaire à Paris\n\nLe ministère de l'Éducation nationale a annoncé "
+            "l'ouverture de douze nouvelles écoles primaires dans la capitale cette année, "
+            "selon le rectorat de l'académie.\n"
+        ).encode(),
+        skip=("language",),
+    )
+    put(
+        "russian.txt",
+        (
+            "Новые школы в Москве\n\nДепартамент образования Москвы сообщил об открытии "
+            "двенадцати новых школ в этом году.\n"
+        ).encode("cp1251"),
+        skip=("language",),
+    )
+    put(
+        "page.html",
+        (
+            b"<!doctype html><html><head><meta charset='utf-8'><title>Kaifu District opens schools</title>"
+            b"<style>body { color: red } .SECRET-STYLE { }</style><script>var SECRET_SCRIPT = 1;</script></head>"
+            b"<body><nav>Home | News</nav><article><h1>Kaifu District opens schools</h1>"
+            b"<p>The Kaifu District Education Bureau said 5 new schools opened in 2022.</p>"
+            b"<script>document.write('SECRET_INLINE')</script></article></body></html>"
+        ),
+        title="Kaifu District opens schools",
+        absent=("SECRET_SCRIPT", "SECRET-STYLE", "SECRET_INLINE"),
+    )
     lines = [
-        json.dumps({"title": "Line one about Yuhua", "text": "The Yuhua District Education Bureau met.",
-                    "date": "2023-01-02"}),
+        json.dumps(
+            {"title": "Line one about Yuhua", "text": "The Yuhua District Education Bureau met.", "date": "2023-01-02"}
+        ),
         '{"title": "broken", "text": "unterminated',
         json.dumps(["not", "an", "object"]),
         json.dumps({"title": "no text at all"}),
@@ -72,8 +105,12 @@ def _write_inputs(folder: Path) -> dict[str, dict]:
         json.dumps({"title": 5, "text": {"nested": True}}),
         "\x00\x01 garbage",
     ]
-    put("feed.jsonl", "\n".join(lines).encode("utf-8"),
-        jsonl={"1": "Line one about Yuhua", "6": "第五行"}, bad_lines=(2, 3, 4, 7, 8))
+    put(
+        "feed.jsonl",
+        "\n".join(lines).encode("utf-8"),
+        jsonl={"1": "Line one about Yuhua", "6": "第五行"},
+        bad_lines=(2, 3, 4, 7, 8),
+    )
     with (folder / "huge.txt").open("wb") as out:
         chunk = ("Huge file\n\n" + "The Yuelu District Education Bureau met again. " * 2000 + "\n").encode()
         while out.tell() < HUGE_BYTES:
@@ -174,7 +211,8 @@ def test_hardening_input_no_half_article(bad_build):
     assert len(article_graphs) == len(articles) == 10  # 7 files + 2 JSONL lines + 1 seed
     for g in article_graphs:
         q = f"""SELECT (COUNT(?h) AS ?n) (SAMPLE(?t) AS ?title) (SAMPLE(?x) AS ?text) WHERE {{ GRAPH <{g}> {{
-                ?a <{EDU}contentHash> ?h ; a <{EDU}Article> ; <http://purl.org/dc/terms/title> ?t ; <{EDU}text> ?x }} }}"""
+                ?a <{EDU}contentHash> ?h ; a <{EDU}Article> ;
+                   <http://purl.org/dc/terms/title> ?t ; <{EDU}text> ?x }} }}"""
         (row,) = rows(st, q)
         assert row["n"] == "1" and row.get("title") and row.get("text"), g
     skipped_stems = {Path(n).stem for n, e in cases.items() if "skip" in e}
