@@ -23,7 +23,19 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from ..lexicon import cardinal_words, division_by_code, divisions_by_pinyin, money_nouns, person_nouns, is_pinyin, ordinal_value, org_suffixes, policies, school_suffixes, surnames
+from ..lexicon import (
+    cardinal_words,
+    division_by_code,
+    divisions_by_pinyin,
+    is_pinyin,
+    money_nouns,
+    ordinal_value,
+    org_suffixes,
+    person_nouns,
+    policies,
+    school_suffixes,
+    surnames,
+)
 from ..model import Article, Extraction, Fact, Mention, Observation, Span
 from ..resolve import _city_context, _en_generic, area_of, main_area, parse_name
 from .base import clean_measure, dedupe_mentions, sentence_at, unit_of, year_in
@@ -111,8 +123,10 @@ def _extend_left(text: str, sent: Span, head_start: int, *, max_words: int = 9) 
 def _distinctive(surface: str, head: str) -> bool:
     """A name needs something beyond generic words: a proper word, an ordinal, an area, or capitals.
 
-    >>> _distinctive("group leading school", "school"), _distinctive("Red Lion Junior High School", "Junior High School")
-    (False, True)
+    >>> _distinctive("group leading school", "school")
+    False
+    >>> _distinctive("Red Lion Junior High School", "Junior High School")
+    True
     >>> _distinctive("old city experimental primary school", "experimental primary school")
     True
     """
@@ -168,8 +182,10 @@ def _inverted_tail(text: str, end: int, stop: int) -> int:
         if area_of(phrase, "en"):
             after = end + m.start(1) + len(phrase)
             school = _school_re().search(text, after, min(stop, after + 40))
-            if school and text[after : school.start()].strip() and all(
-                _name_like(w.group(), first=False) for w in _words(text, after, school.start())
+            if (
+                school
+                and text[after : school.start()].strip()
+                and all(_name_like(w.group(), first=False) for w in _words(text, after, school.start()))
             ):
                 return school.end()
             return after
@@ -305,7 +321,7 @@ class EnExtractor:
                 continue
             for n in range(min(5, len(words) - i), 0, -1):
                 seg = words[i : i + n]
-                if any(text[a.end() : b.start()].strip() for a, b in zip(seg, seg[1:])):
+                if any(text[a.end() : b.start()].strip() for a, b in zip(seg, seg[1:], strict=False)):
                     continue
                 if n > 1 and seg[-1].group().lower() in _STOP:
                     continue
@@ -366,7 +382,7 @@ class EnExtractor:
                 r"\s+(?:new district|district|county|city|road|street|town|primary|middle|school|education)", nxt
             ):
                 continue
-            if text[m.start() - 1 : m.start()] in "“\"" and text[m.end() : m.end() + 1] in "”\"":
+            if text[m.start() - 1 : m.start()] in '“"' and text[m.end() : m.end() + 1] in '”"':
                 continue  # a quoted phrase, not a person
             if text[m.start() - 1 : m.start()] == "/" and m.group().lower() in _CREDITS:
                 continue  # byline credit: "Wu Shengli/Wen Tu" (text and photos)
@@ -389,7 +405,8 @@ _TITLE_HEAD = re.compile(
 
 
 _TITLE_WORD = re.compile(
-    r"\b(?:action plan|plan|opinions|guide|guidelines|measures|notice|programme|scheme|regulations)\s+(?:on|for|of|about)\b",
+    r"\b(?:action plan|plan|opinions|guide|guidelines|measures|notice|programme|scheme|regulations)"
+    r"\s+(?:on|for|of|about)\b",
     re.I,
 )
 
@@ -447,7 +464,7 @@ def _framed_as_policy(text: str, start: int, end: int) -> bool:
     >>> _framed_as_policy("strengthen labor education in schools", 11, 26)
     False
     """
-    quoted = text[start - 1 : start] in "“\"‘" and start > 0
+    quoted = text[start - 1 : start] in '“"‘' and start > 0
     return quoted or bool(_FRAME_AFTER.match(text[end : end + 20]))
 
 
@@ -456,7 +473,6 @@ def _inside_open_quote(text: str, sent_start: int, pos: int) -> bool:
     before = text[sent_start:pos]
     last_open, last_close = before.rfind("“"), before.rfind("”")
     return last_open > last_close
-
 
 
 def _drop_overlaps(mentions: tuple[Mention, ...]) -> Iterator[Mention]:
@@ -557,8 +573,10 @@ def _area_names_place(m: Mention, area: Mention) -> bool:
     """An area inside a name locates it when it opens the name or closes an inverted one ("X School of
     Zhengdong New District"), not when it belongs to another school named inside ("X School of Zhengzhou
     47th Middle School")."""
-    return area.span.start == m.span.start or area.span.end == m.span.end or not _school_re().search(
-        m.surface[area.span.end - m.span.start :]
+    return (
+        area.span.start == m.span.start
+        or area.span.end == m.span.end
+        or not _school_re().search(m.surface[area.span.end - m.span.start :])
     )
 
 
@@ -600,7 +618,9 @@ def _groups(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
                     yield Fact(s, "memberOf", g, sent)
 
 
-_OPENING = re.compile(r"^\W*(?:(?:in|since|by|during|at the end of)\s+(?:the\s+)?(?:year\s+)?\d{4}\s*,?\s*)?(?:the\s+)?$", re.I)
+_OPENING = re.compile(
+    r"^\W*(?:(?:in|since|by|during|at the end of)\s+(?:the\s+)?(?:year\s+)?\d{4}\s*,?\s*)?(?:the\s+)?$", re.I
+)
 _ANAPHOR = re.compile(r"^\W*(?:this|the|our|that)\s+(?:[\w\-]+\s+){0,3}?(group|school)\b", re.I)
 
 
@@ -712,7 +732,9 @@ def _figures(
 
 _DETERMINER = re.compile(r"\b(?:the|these|those|both|all|its|their|our)\s+$", re.I)
 _NOUN = re.compile(r"[A-Za-z][A-Za-z\-]*")
-_LIST_NEXT = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|to)\s+)(\d[\d,.]*(?:\s+(?:million|billion|thousand))?)")
+_LIST_NEXT = re.compile(
+    r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|to)\s+)(\d[\d,.]*(?:\s+(?:million|billion|thousand))?)"
+)
 _PHRASE_STOP = frozenset(_STOP - {"and", "new", "public", "private", "other"}) | {"per", "than", "by"}
 
 
