@@ -154,17 +154,25 @@ def run_query(
     """
     kwargs: dict[str, Any] = {"prefixes": PREFIXES}
     if default_graph:
-        kwargs["default_graph"] = [NamedNode(g) if g else DefaultGraph() for g in default_graph]
+        kwargs["default_graph"] = [_graph_node(g) if g else DefaultGraph() for g in default_graph]
     else:
         kwargs["use_default_graph_as_union"] = union
     if named_graphs:
-        kwargs["named_graphs"] = [NamedNode(g) for g in named_graphs]
+        kwargs["named_graphs"] = [_graph_node(g) for g in named_graphs]
     if substitutions:
         kwargs["substitutions"] = {Variable(k): v for k, v in substitutions.items()}
     try:
         return store.query(sparql, **kwargs)
     except SyntaxError as exc:
         raise QueryError(str(exc), lineno=getattr(exc, "lineno", None), offset=getattr(exc, "offset", None)) from exc
+
+
+def _graph_node(iri: str) -> NamedNode:
+    """A dataset graph IRI; an invalid one is the caller's error (HTTP 400)."""
+    try:
+        return NamedNode(iri)
+    except ValueError as exc:
+        raise QueryError(f"not a valid graph IRI: {iri!r}") from exc
 
 
 def rows(store: Store, sparql: str, **kwargs: Any) -> list[dict[str, str]]:
