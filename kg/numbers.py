@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 __all__ = ["NumberMatch", "parse_number", "find_numbers", "find_years", "format_number", "is_year_value"]
 
@@ -360,20 +361,29 @@ def _is_date_or_time(text: str, start: int, end: int, value: Decimal, zh: bool) 
     return bool(re.search(rf"\b(?:{month})\.?\s*$", before)) or bool(re.match(rf"\s*(?:{month})\b", after))
 
 
+@cache
+def _marker_patterns(zh: bool) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(approximation prefix at the end of a string, suffix at its start), compiled once per language."""
+    pres = _ZH_APPROX_PRE if zh else _EN_APPROX_PRE
+    posts = _ZH_APPROX_POST if zh else _EN_APPROX_POST
+    flags = 0 if zh else re.I
+    bound = r"" if zh else r"\b"
+    tail = r"" if zh else r"(?![a-z])"
+    pre = re.compile(rf"{bound}(?:{'|'.join(map(re.escape, pres))})\s*$", flags)
+    post = re.compile(rf"\s*(?:{'|'.join(map(re.escape, posts))}){tail}(?![0-9])", flags)
+    return pre, post
+
+
 def _attach_markers(text: str, start: int, end: int, zh: bool) -> tuple[int, int, bool]:
     """Widen ``[start, end)`` over approximation markers around it."""
     approx = False
     before = text[max(0, start - 16) : start]
-    pres = _ZH_APPROX_PRE if zh else _EN_APPROX_PRE
-    flags = 0 if zh else re.I
-    bound = r"" if zh else r"\b"
-    m = re.search(rf"{bound}(?:{'|'.join(map(re.escape, pres))})\s*$", before, flags)
+    pre, post = _marker_patterns(zh)
+    m = pre.search(before)
     if m and not (zh and re.search(r"[最附]近\s*$", before)):
         start -= len(before) - m.start()
         approx = True
-    posts = _ZH_APPROX_POST if zh else _EN_APPROX_POST
-    tail = r"" if zh else r"(?![a-z])"
-    m = re.match(rf"\s*(?:{'|'.join(map(re.escape, posts))}){tail}(?![0-9])", text[end : end + 8], flags)
+    m = post.match(text[end : end + 8])
     if m and not (zh and re.match(r"多[元样种彩]", text[end : end + 2])):
         end += m.end()
         approx = True

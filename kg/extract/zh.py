@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from ..lexicon import Division, admin_divisions, divisions_by_name, policies, zh_user_dictionary
 from ..model import Article, Extraction, Fact, Mention, Observation, Span
-from ..numbers import NumberMatch, find_numbers, find_years
+from ..numbers import NumberMatch, find_numbers
 from .base import dedupe_mentions
 
 __all__ = ["ZhExtractor"]
@@ -175,7 +177,30 @@ def _division_pattern() -> re.Pattern[str]:
             names.add(d.name)
         if d.level == "city" and len(d.short) >= 2:
             names.add(d.short)
-    return re.compile("|".join(sorted(map(re.escape, names), key=lambda n: (-len(n), n))))
+    return re.compile(_trie_regex(names))
+
+
+def _trie_regex(words: set[str]) -> str:
+    """One regex for many words, as a character trie (longest match first, fast to scan).
+
+    >>> re.findall(_trie_regex({"洛阳", "洛阳市", "老城区"}), "洛阳市老城区和洛阳")
+    ['洛阳市', '老城区', '洛阳']
+    """
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        alts = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(trie)
 
 
 @cache
@@ -218,10 +243,13 @@ class _Doc:
     divisions: dict[tuple[int, int], Division] = field(default_factory=dict)
     main: Mention | None = None
     main_city: Mention | None = None
+    _by_kind: dict[tuple[str, ...], list[Mention]] = field(default_factory=dict)
+    _starts: list[int] = field(default_factory=list)
 
     def add(self, start: int, end: int, kind: str, *hints: tuple[str, str]) -> Mention:
         m = Mention(Span(start, end), self.text[start:end], kind, tuple(hints))
         self.mentions.append(m)
+        self._by_kind.clear()
         return m
 
     def fact(self, subject: Mention, predicate: str, obj: Mention, evidence: Span) -> None:
@@ -242,17 +270,27 @@ class _Doc:
         return Span(a, b)
 
     def sentence(self, offset: int) -> Span:
-        for s in self.sentences:
-            if s.start <= offset < s.end:
-                return s
+        if not self._starts:
+            self._starts = [s.start for s in self.sentences]
+        i = bisect_right(self._starts, offset) - 1
+        if i >= 0 and offset < self.sentences[i].end:
+            return self.sentences[i]
         return self.clause(offset)
 
     def areas(self) -> list[Mention]:
         """City and District mentions by position, the longer first where two start together."""
-        return sorted(self.of_kind("District", "City"), key=lambda m: (m.span.start, -m.span.end))
+        found = self._by_kind.get(("areas",))
+        if found is None:
+            by_pos = sorted(self.of_kind("District", "City"), key=lambda m: (m.span.start, -m.span.end))
+            found = self._by_kind[("areas",)] = by_pos
+        return found
 
     def of_kind(self, *kinds: str) -> list[Mention]:
-        return sorted((m for m in self.mentions if m.kind in kinds), key=lambda m: m.span)
+        """Mentions of these kinds by position (cached until the next :meth:`add`; do not mutate)."""
+        found = self._by_kind.get(kinds)
+        if found is None:
+            found = self._by_kind[kinds] = sorted((m for m in self.mentions if m.kind in kinds), key=lambda m: m.span)
+        return found
 
 
 class ZhExtractor:
@@ -355,10 +393,12 @@ def _inside_word(text: str, start: int, end: int) -> bool:
 
 @cache
 def _division_by_code(code: str) -> Division | None:
-    for d in admin_divisions():
-        if d.code == code:
-            return d
-    return None
+    return _divisions_by_code().get(code)
+
+
+@cache
+def _divisions_by_code() -> dict[str, Division]:
+    return {d.code: d for d in admin_divisions()}
 
 
 def _pick_division(cands: tuple[Division, ...], cities: set[str]) -> Division | None:
@@ -551,21 +591,28 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
     return pos
 
 
-def _name_words(doc: _Doc, lo: int, hi: int) -> list[tuple[str, str]]:
+def _name_words(doc: _Doc, lo: int, hi: int) -> list[_W]:
     """(word, flag) of ``text[lo:hi]``, area mentions kept whole (肇庆新区|长利, not 新|区长|利)."""
-    out: list[tuple[str, str]] = []
+    out: list[_W] = []
     pos = lo
     for a in doc.areas():
         if a.span.start >= pos and a.span.end <= hi:
             out += _cut(doc.text[pos : a.span.start])
-            out.append((a.surface, "ns"))
+            out.append(_W(a.surface, "ns"))
             pos = a.span.end
     out += _cut(doc.text[pos:hi])
     return out
 
 
-def _cut(text: str) -> list[tuple[str, str]]:
-    return [(w.word, w.flag) for w in _pos_tokenizer().cut(text)] if text else []
+class _W(NamedTuple):
+    word: str
+    flag: str
+
+
+@lru_cache(maxsize=1 << 16)
+def _cut(text: str) -> tuple[_W, ...]:
+    """jieba words with POS flags, memoised: name windows and measure phrases repeat across articles."""
+    return tuple(_W(w.word, w.flag) for w in _pos_tokenizer().cut(text)) if text else ()
 
 
 _NUMERAL = "零〇一二两三四五六七八九十百0-9"
@@ -648,7 +695,7 @@ def _is_named(doc: _Doc, start: int, suffix_start: int, *, school: bool = False)
         return True
     if re.fullmatch(r"[市区县省]", core) or re.search(r"[0-9%]", core):
         return False
-    words = [w for w in _pos_tokenizer().cut(core) if w.word.strip()]
+    words = [w for w in _cut(core) if w.word.strip()]
     proper = [
         w
         for w in words
@@ -798,7 +845,7 @@ def _person_name(cand: str) -> str | None:
             if not set(name) & FUNCTION_CHARS and name[1:] not in STOP:
                 return name
     cand = cand[:4]
-    words = list(_pos_tokenizer().cut(cand))
+    words = _cut(cand)
     if words and words[0].flag.startswith("nr") and 2 <= len(words[0].word) <= 3:
         return words[0].word
     if not words or len(words[0].word) > 1:
@@ -944,13 +991,15 @@ def _relate_locations(doc: _Doc) -> None:
 def _find_figures(doc: _Doc) -> None:
     """Every number with a unit: value, unit, what it measures, the area it is about, year, clause."""
     text = doc.text
-    years = _year_context(doc)
-    for sent in doc.sentences:
-        chunk = text[sent.start : sent.end]
-        for n in find_numbers(chunk, "zh"):
-            obs = _observation(doc, n, sent.start, years)
-            if obs is not None:
-                doc.observations.append(obs)
+    found = [
+        (sent.start, n)
+        for sent in doc.sentences
+        for n in find_numbers(text[sent.start : sent.end], "zh", include_years=True)
+    ]
+    years = [(base + n.start, int(n.value)) for base, n in found if n.is_year]
+    for base, n in found:
+        if not n.is_year and (obs := _observation(doc, n, base, years)) is not None:
+            doc.observations.append(obs)
 
 
 def _observation(doc: _Doc, n: NumberMatch, base: int, years: list[tuple[int, int]]) -> Observation | None:
@@ -1013,7 +1062,7 @@ def _noun_after(text: str, start: int, stop: int) -> str:
     chunk = text[start:stop]
     if not chunk or not re.match(rf"[{_CJK}]", chunk):
         return ""
-    words = list(_pos_tokenizer().cut(chunk[:16]))
+    words = _cut(chunk[:16])
     out = ""
     for w in words:
         nounish = w.flag.startswith(("n", "a", "b", "j", "l")) or w.flag in ("vn", "an", "s", "ng")
@@ -1051,11 +1100,6 @@ def _clean(measure: str) -> str:
     measure = measure.strip(' ，,、：:“”"（）()')
     measure = _MEASURE_HEAD.sub("", measure)
     return _MEASURE_TAIL.sub("", measure).strip(" ，,、")
-
-
-def _year_context(doc: _Doc) -> list[tuple[int, int]]:
-    """(offset, year) for every year stated in the body, in reading order."""
-    return [(m.start, int(m.value)) for m in find_years(doc.text, "zh")]
 
 
 def _year_at(offset: int, years: list[tuple[int, int]], article: Article) -> int | None:
