@@ -608,6 +608,8 @@ def _groups(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
         inside = [s for s in schools if g.span.start <= s.span.start and s.span.end <= g.span.end]
         if lead is None and inside:
             lead = inside[0]
+        if lead is None:
+            lead = _eponymous_school(g)
         if lead is not None:
             yield Fact(g, "leadSchool", lead, sent)
             yield Fact(lead, "memberOf", g, sent)
@@ -616,6 +618,21 @@ def _groups(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
             for s in members:
                 if s is not lead:
                     yield Fact(s, "memberOf", g, sent)
+
+
+_EPONYM = re.compile(r"(.+?\b(?:school|kindergarten))\s+(?:education(?:al)?\s+)?group$", re.I)
+
+
+def _eponymous_school(group: Mention) -> Mention | None:
+    """A group named after a school is led by it: "X Primary School Education Group" -> X Primary School.
+
+    >>> _eponymous_school(Mention(Span(0, 40), "Yunyang Qinglong Primary School Education Group", "EducationGroup")).surface
+    'Yunyang Qinglong Primary School'
+    """
+    m = _EPONYM.match(group.surface)
+    if m is None or len(m.group(1).split()) < 3:
+        return None
+    return Mention(Span(group.span.start, group.span.start + m.end(1)), m.group(1), "School", group.hints)
 
 
 _OPENING = re.compile(
