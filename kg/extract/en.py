@@ -626,7 +626,8 @@ _EPONYM = re.compile(r"(.+?\b(?:school|kindergarten))\s+(?:education(?:al)?\s+)?
 def _eponymous_school(group: Mention) -> Mention | None:
     """A group named after a school is led by it: "X Primary School Education Group" -> X Primary School.
 
-    >>> _eponymous_school(Mention(Span(0, 40), "Yunyang Qinglong Primary School Education Group", "EducationGroup")).surface
+    >>> g = Mention(Span(0, 47), "Yunyang Qinglong Primary School Education Group", "EducationGroup")
+    >>> _eponymous_school(g).surface
     'Yunyang Qinglong Primary School'
     """
     m = _EPONYM.match(group.surface)
