@@ -310,7 +310,8 @@ SHARED_TIMEOUT = 2.0
 @functools.cache
 def shared_server() -> Server:
     """``kg serve`` (two workers, short query time limit) over :func:`shared_store`."""
-    return start_server(shared_store(), workers=2, env={"KG_QUERY_TIMEOUT": str(SHARED_TIMEOUT)})
+    env = {"KG_QUERY_TIMEOUT": str(SHARED_TIMEOUT), "KG_UPDATE_TOKEN": "hardening-token-never-sent"}
+    return start_server(shared_store(), workers=2, env=env)
 
 
 # --------------------------------------------------------------------------- RDF comparisons
