@@ -338,9 +338,9 @@ def test_hardening_queries_service_word_in_a_string_is_fine(server):
 
 
 def _dataset_digest() -> str:
-    from kg.store import dump, open_store
-
     import io
+
+    from kg.store import dump, open_store
 
     out = io.BytesIO()
     dump(open_store(shared_store(), read_only=True), out)
