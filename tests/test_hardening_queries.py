@@ -390,3 +390,9 @@ def test_hardening_queries_updates_without_token_refused_and_change_nothing(serv
             assert reply.status in (401, 403, 404, 405), (method, target, reply.status)
     assert total() == n_before
     assert _dataset_digest() == before
+
+
+def test_hardening_queries_head_is_like_get(server):
+    for target in ("/sparql", "/sparql?query=" + Q("ASK {}"), "/id/district/changsha-yuelu", "/queries/articles"):
+        head, get = server.get(target, method="HEAD"), server.get(target)
+        assert head.status == get.status and not head.body, (target, head.status, get.status)

@@ -71,7 +71,7 @@ def _read_operation() -> tuple[str | None, str | None]:
     limit = settings().max_request_bytes
     if len(request.query_string) > limit or (request.content_length or 0) > limit:
         raise RequestEntityTooLarge(f"requests are limited to {limit} bytes")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in request.args:
             raise QueryError("SPARQL Update must be sent with POST")
         return request.args.get("query"), None
