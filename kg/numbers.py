@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 __all__ = ["NumberMatch", "parse_number", "find_numbers", "find_years", "format_number", "is_year_value"]
 
@@ -273,9 +273,8 @@ def find_numbers(text: str, lang: str, *, include_years: bool = False) -> Iterat
     blocked = [m.span() for m in _DATE_OR_TIME.finditer(text)]
     for kind, start, end in _core_spans(text, zh):
         core = text[start:end]
-        try:
-            value = parse_number(core)
-        except ValueError:
+        value = _parse_core(core)
+        if value is None:
             continue
         year = _looks_like_year(text, start, end, value, kind, zh)
         if year and not include_years:
@@ -283,8 +282,27 @@ def find_numbers(text: str, lang: str, *, include_years: bool = False) -> Iterat
         if not year and (_is_date_or_time(text, start, end, value, zh) or _overlaps(start, end, blocked)):
             continue
         s, e, approx = _attach_markers(text, start, end, zh) if not year else (start, end, False)
-        approx = approx or bool(re.search(r"\d[多余几]", core))
+        approx = approx or bool(_DIGIT_APPROX.search(core))
         yield NumberMatch(s, e, value, approx, kind == "ordinal", kind == "percent", text[s:e], is_year=year)
+
+
+_PLAIN_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_DIGIT_APPROX = re.compile(r"\d[多余几]")
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_core(core: str) -> Decimal | None:
+    """``parse_number`` of a core span, None when it is none; plain ASCII digits skip the general readers.
+
+    >>> _parse_core("2021"), _parse_core("80.50"), _parse_core("二十六"), _parse_core("第")
+    (Decimal('2021'), Decimal('80.5'), Decimal('26'), None)
+    """
+    if _PLAIN_DIGITS.fullmatch(core):
+        return _tidy(Decimal(core))
+    try:
+        return parse_number(core)
+    except ValueError:
+        return None
 
 
 def find_years(text: str, lang: str) -> Iterator[NumberMatch]:
