@@ -87,17 +87,23 @@ def sentence_at(offset: int, sentences: tuple[Span, ...]) -> Span | None:
 
 
 def dedupe_mentions(mentions: Iterable[Mention]) -> tuple[Mention, ...]:
-    """Drop exact duplicates and mentions nested inside a longer one of the same kind."""
+    """Drop exact duplicates and mentions nested inside a longer one of the same kind.
+
+    One sweep by start (longer first): a mention is covered when an earlier kept one of
+    its kind reaches at least as far.
+
+    >>> ms = [Mention(Span(0, 7), "鼓楼区实验小学", "School"), Mention(Span(3, 7), "实验小学", "School"),
+    ...       Mention(Span(0, 3), "鼓楼区", "District"), Mention(Span(0, 7), "鼓楼区实验小学", "School")]
+    >>> [(m.surface, m.kind) for m in dedupe_mentions(ms)]
+    [('鼓楼区实验小学', 'School'), ('鼓楼区', 'District')]
+    """
     ordered = sorted(set(mentions), key=lambda m: (m.span.start, -m.span.end, m.kind, m.surface))
     out: list[Mention] = []
+    reach: dict[str, int] = {}  # kind -> furthest end of a kept mention (all kept ones start no later)
     for m in ordered:
-        if any(
-            o.kind == m.kind and o.span.start <= m.span.start and m.span.end <= o.span.end and o.span != m.span
-            for o in out
-        ):
+        if reach.get(m.kind, -1) >= m.span.end:
             continue
-        if any(o.span == m.span and o.kind == m.kind for o in out):
-            continue
+        reach[m.kind] = m.span.end
         out.append(m)
     return tuple(out)
 
