@@ -146,8 +146,8 @@ def build(
             continue
         _write(store, article, resolution, stored, events)
 
-    if counts["added"] or counts["replaced"]:
-        _refresh_analysis(store)
+    if counts["added"] or counts["replaced"] or _analysis_stale(store, stored):
+        _refresh_analysis(store, stored)
     store.flush()
     totals = ops.stats(store)
     return BuildReport(
@@ -202,15 +202,68 @@ def _backend(store):
     return remote
 
 
-def _refresh_analysis(store: Store) -> None:
-    """Rebuild the analysis graph when facts changed (if the analysis module is present)."""
+def _articles_fingerprint(stored: dict[str, str]) -> str:
+    """One hash over the stored articles and their content hashes."""
+    import hashlib
+
+    from .vocab import ID_NS
+
+    lines = sorted(f"{iri} {h}" for iri, h in stored.items() if iri.startswith(ID_NS + "article/"))
+    return "sha256:" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def _analysis_mark(store: Store) -> list[str]:
+    """The article fingerprint(s) recorded in the analysis graph."""
+    from pyoxigraph import NamedNode
+
+    from .vocab import ANALYSIS_GRAPH, EDU
+
     if not isinstance(store, Store):
-        return _backend(store).refresh_analysis(store)
-    try:
-        from .analysis import write_analysis_graph
-    except ImportError:
+        q = f"SELECT ?h WHERE {{ GRAPH <{ANALYSIS_GRAPH}> {{ <{ANALYSIS_GRAPH}> <{EDU.contentHash}> ?h }} }}"
+        return [row["h"]["value"] for row in store.select(q)]
+    g = NamedNode(ANALYSIS_GRAPH)
+    return [q.object.value for q in store.quads_for_pattern(g, NamedNode(EDU.contentHash), None, g)]
+
+
+def _mark_analysis(store: Store, stored: dict[str, str]) -> None:
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from .vocab import ANALYSIS_GRAPH, EDU
+
+    fingerprint = _articles_fingerprint(stored)
+    if not isinstance(store, Store):
+        mark = f'<{ANALYSIS_GRAPH}> <{EDU.contentHash}> "{fingerprint}"'
+        store.update(f"INSERT DATA {{ GRAPH <{ANALYSIS_GRAPH}> {{ {mark} }} }}")
         return
+    g = NamedNode(ANALYSIS_GRAPH)
+    store.add(Quad(g, NamedNode(EDU.contentHash), Literal(fingerprint), g))
+
+
+def _analysis_stale(store: Store, stored: dict[str, str]) -> bool:
+    """True when the analysis graph was not rebuilt for the stored articles (a build killed
+    after writing articles and before the analysis finished): the next build redoes it."""
+    from .vocab import ID_NS
+
+    if not any(iri.startswith(ID_NS + "article/") for iri in stored):
+        return False
+    return _analysis_mark(store) != [_articles_fingerprint(stored)]
+
+
+def _refresh_analysis(store: Store, stored: dict[str, str] | None = None) -> None:
+    """Rebuild the analysis graph when facts changed (if the analysis module is present).
+
+    Once it is written, the graph gets the fingerprint of the articles it was computed from.
+    """
     try:
-        write_analysis_graph(store)
+        if isinstance(store, Store):
+            try:
+                from .analysis import write_analysis_graph
+            except ImportError:
+                return
+            write_analysis_graph(store)
+        elif not _backend(store).write_analysis_graph(store):
+            return
+        if stored:
+            _mark_analysis(store, stored)
     except Exception:  # noqa: BLE001 - analysis is derived data; the build itself succeeded
         log.warning("analysis graph not refreshed:\n%s", traceback.format_exc())
