@@ -260,11 +260,11 @@ class EnExtractor:
             mentions += self._areas(text, sent)
             mentions += self._policies(text, sent)
             mentions += self._persons(text, sent)
-        mentions = list(_drop_overlaps(dedupe_mentions(mentions)))
+        mentions = _drop_title_only_policies(text, list(_drop_overlaps(dedupe_mentions(mentions))))
         draft = Extraction(article=article, sentences=sentences, mentions=tuple(mentions))
         home = _home_mention(draft)
         facts = list(_relations(text, sentences, mentions, home))
-        obs = list(_figures(article, sentences, mentions, home))
+        obs = _drop_title_repeats(text, article.title, list(_figures(article, sentences, mentions, home)))
         return Extraction(article, sentences, tuple(mentions), tuple(dict.fromkeys(facts)), tuple(obs))
 
     # ------------------------------------------------------------------ entities
@@ -375,8 +375,11 @@ class EnExtractor:
             sur, given = m.group(1), m.group(2)
             if sur.lower() not in surnames() or not is_pinyin(given.replace("-", "").lower()):
                 continue
-            if len(given.replace("-", "")) > 8 or area_of(f"{sur} {given}", "en") or area_of(sur + given, "en"):
+            titled = _TITLED_AFTER.match(text, m.end()) or _TITLED_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+            if len(given.replace("-", "")) > 8:
                 continue
+            if not titled and (area_of(f"{sur} {given}", "en") or area_of(sur + given, "en")):
+                continue  # "Zhang Hua" is also 彰化: a person only with a title beside it
             nxt = text[m.end() : m.end() + 30].lower()
             if re.match(
                 r"\s+(?:new district|district|county|city|road|street|town|primary|middle|school|education)", nxt
@@ -390,15 +393,22 @@ class EnExtractor:
         return out
 
 
+_TITLE_WORDS = (
+    r"(?:deputy\s+|vice\s+|party\s+)?(?:director|secretary|principal|president|headmaster|head|chief|mayor|dean|"
+    r"chairman|chairwoman|commissioner|reporter|correspondent)"
+)
+_TITLED_AFTER = re.compile(rf",\s*(?:the\s+)?{_TITLE_WORDS}\b", re.I)
+_TITLED_BEFORE = re.compile(rf"\b{_TITLE_WORDS}\s+$", re.I)
 _CREDITS = frozenset({"wen tu", "tu wen", "she ying", "wen she"})  # 文图 / 图文 / 摄影 / 文摄 in bylines
 _PERSON = re.compile(r"\b([A-Z][a-z]{0,5})\s([A-Z][a-z]+(?:-[a-z]+)?)\b")
 _QUOTED = re.compile(r"[“\"]([^“”\"]{1,120})[”\"]")
 _POLICY_HEAD = re.compile(
     r"^(?:[\w\-]+\s+){0,2}?(policy system|policy|system|project|plan|model|mechanism|programme|program|project|"
-    r"evaluation system|action plan|work idea|funding system|initiative|scheme|campaign)\b",
+    r"evaluation system|action plan|work idea|funding system|initiative|scheme|campaign|mode)\b",
     re.I,
 )
-_WEAK_HEADS = frozenset({"model", "mechanism", "work idea"})
+_WEAK_HEADS = frozenset({"model", "mode", "mechanism", "work idea"})
+_PLAN_HEAD = re.compile(r"\b(?:action plan|plan|project|programme|program|scheme|initiative)$", re.I)
 _TITLE_HEAD = re.compile(
     r"\b(plan|opinions|guide|guidelines|measures|notice|programme|program|project|scheme|regulations)$", re.I
 )
@@ -415,6 +425,8 @@ def _quoted_policy(text: str, m: re.Match[str], sent: Span) -> Span | None:
     inner = m.group(1).strip()
     if len(inner.split()) >= 3 and _TITLE_HEAD.search(inner) and inner[:1].isupper():
         return Span(m.start(1), m.end(1))
+    if 3 <= len(inner.split()) <= 7 and _PLAN_HEAD.search(inner):
+        return Span(m.start(1), m.end(1))  # lower-cased by MT: "county high school revitalization action plan"
     if len(inner.split()) >= 4 and _TITLE_WORD.search(inner) and inner[:1].isupper():
         return Span(m.start(1), m.end(1))
     if len(inner.split()) <= 3:
@@ -423,13 +435,25 @@ def _quoted_policy(text: str, m: re.Match[str], sent: Span) -> Span | None:
             tail = None  # '"penetration" training model': a description, not a named programme
         if tail and not _school_re().search(inner):
             gap = len(text[m.end() : sent.end]) - len(text[m.end() : sent.end].lstrip())
-            return Span(m.start(), m.end() + gap + tail.end())
+            return Span(_thesaurus_before(text, m.start(), sent.start), m.end() + gap + tail.end())
         named = _thesaurus_at(text, m.end(), sent.end)
         if named and re.search(r"\d", inner):
             return Span(m.start(), named)
         if re.fullmatch(r"\d+\s+project", inner, re.I):
             return Span(m.start(1), m.end(1))
     return None
+
+
+def _thesaurus_before(text: str, pos: int, stop: int) -> int:
+    """Start of a thesaurus policy name ending just before ``pos`` (the after-school service "5+2" mode),
+    else ``pos``."""
+    before = text[max(stop, pos - 60) : pos]
+    trimmed = before.rstrip(" ")
+    for regex, _, _ in _policy_regexes():
+        for m in regex.finditer(trimmed):
+            if m.end() == len(trimmed):
+                return pos - len(before) + m.start()
+    return pos
 
 
 def _thesaurus_at(text: str, pos: int, stop: int) -> int | None:
@@ -473,6 +497,20 @@ def _inside_open_quote(text: str, sent_start: int, pos: int) -> bool:
     before = text[sent_start:pos]
     last_open, last_close = before.rfind("“"), before.rfind("”")
     return last_open > last_close
+
+
+def _drop_title_only_policies(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A programme named only in the headline is the headline's summary, not a reported fact."""
+    line_end = text.find("\n")
+    if line_end < 0:
+        return mentions
+    body = {m.surface.lower() for m in mentions if m.kind == "Policy" and m.span.start > line_end}
+    body |= {m.hint("canonical") for m in mentions if m.kind == "Policy" and m.span.start > line_end}
+    return [
+        m
+        for m in mentions
+        if m.kind != "Policy" or m.span.start > line_end or m.surface.lower() in body or m.hint("canonical") in body - {None}
+    ]
 
 
 def _drop_overlaps(mentions: tuple[Mention, ...]) -> Iterator[Mention]:
@@ -531,7 +569,7 @@ def _relations(text: str, sentences: tuple[Span, ...], mentions: list[Mention], 
             topic = subject
         yield from _groups(text, here, sent)
         yield from _implements(here, subject or topic or home, sent)
-        yield from _heads(text, here, sent)
+        yield from _heads(text, here, sent, mentions)
 
 
 def _nested_area(m: Mention, areas: list[Mention]) -> Mention | None:
@@ -684,10 +722,41 @@ _TITLE = re.compile(
 )
 
 
-def _heads(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
+_HEAD_OF = re.compile(
+    r"^,?\s*(?:the\s+)?(?:party\s+secretary\s+and\s+)?(?:principal|president|headmaster|head|director)\s+of\s+(?:the\s+)?$",
+    re.I,
+)
+_TITLE_OF_BEFORE = re.compile(r"\b(?:director|head|chief|secretary|principal|president)\s+of\s+(?:the\s+)?$", re.I)
+_HEAD_OF_GROUP = re.compile(
+    r"\s*(?:and\s+)?(?:the\s+)?(?:president|head|director|principal)\s+of\s+the\s+(?:education(?:al)?\s+)?group\b", re.I
+)
+
+
+def _heads(text: str, here: list[Mention], sent: Span, everything: list[Mention] = ()) -> Iterator[Fact]:
+    """Who heads what: "Wang Yan, ... director of the X Bureau", "director of the X Bureau Li Ming said",
+    "Chen, principal of X School and the president of the education group".
+
+    >>> t = "director of the Yishui County Education Bureau Li Ming said."
+    >>> b, p = Mention(Span(16, 46), t[16:46], "GovernmentBody"), Mention(Span(47, 55), "Li Ming", "Person")
+    >>> [(f.subject.surface, f.object.surface) for f in _heads(t, [b, p], Span(0, len(t)))]
+    [('Li Ming', 'Yishui County Education Bureau')]
+    """
     people = [m for m in here if m.kind == "Person"]
     bodies = [m for m in here if m.kind == "GovernmentBody"]
     for p in people:
+        for s in (m for m in here if m.kind in ("School", "EducationGroup") and m.span.start >= p.span.end):
+            if _HEAD_OF.match(text[p.span.end : s.span.start]):
+                yield Fact(p, "heads", s, sent)
+                tail = _HEAD_OF_GROUP.match(text, s.span.end, sent.end)
+                groups = [g for g in everything if g.kind == "EducationGroup" and g.span.end <= s.span.start]
+                own = [g for g in groups if s.surface.lower() in g.surface.lower()]
+                if tail and s.kind == "School" and (own or groups):
+                    yield Fact(p, "heads", (own or groups)[-1], sent)  # "... and the president of the group"
+                break
+        before = [b for b in bodies if b.span.end <= p.span.start and not text[b.span.end : p.span.start].strip()]
+        if before and _TITLE_OF_BEFORE.search(text[max(sent.start, before[-1].span.start - 30) : before[-1].span.start]):
+            yield Fact(p, "heads", before[-1], sent)  # "director of the X Bureau Li Ming said"
+            continue
         for b in bodies:
             lo, hi = (
                 sorted((p.span.end, b.span.start)) if p.span.end <= b.span.start else sorted((b.span.end, p.span.start))
@@ -748,6 +817,24 @@ def _figures(
             yield Observation(home, measure, n.value, unit, year, Span(s, qend), n.approximate)
 
 
+def _drop_title_repeats(text: str, title: str, obs: list[Observation]) -> list[Observation]:
+    """A headline figure repeated in the body ("8 new schools open" ... "8 new schools in the district")
+    is one figure: keep the body's.
+
+    >>> from kg.model import Mention
+    >>> a = Mention(Span(0, 1), "X", "District")
+    >>> t = "X: 8 new schools\\nThis autumn 8 new schools open."
+    >>> obs = [Observation(a, "m", 8, "school", None, Span(3, 16)), Observation(a, "m", 8, "school", None, Span(29, 42))]
+    >>> [o.evidence.start for o in _drop_title_repeats(t, "X: 8 new schools", obs)]
+    [29]
+    """
+    line_end = text.find("\n")
+    if not title or line_end < 0 or title[:20] not in text[:line_end]:
+        return obs
+    body = {(o.value, o.unit) for o in obs if o.evidence.start > line_end}
+    return [o for o in obs if o.evidence.start > line_end or (o.value, o.unit) not in body]
+
+
 _DETERMINER = re.compile(r"\b(?:the|these|those|both|all|its|their|our)\s+$", re.I)
 _NOUN = re.compile(r"[A-Za-z][A-Za-z\-]*")
 _LIST_NEXT = re.compile(
@@ -789,6 +876,9 @@ def _noun_phrase(after: str) -> list[re.Match[str]]:
         if "," in gap and (not words or _completes_phrase(words[-1].group())):
             break
         if low in _PHRASE_STOP:
+            if not words and low == "more" and not gap.strip():
+                pos = w.end()
+                continue  # "build 20 more schools"
             break
         words.append(w)
         pos = w.end()
@@ -814,6 +904,9 @@ def _figure(text: str, s: int, e: int, sent: Span, is_percent: bool, value=0) ->
     words = _noun_phrase(after)
     if len(words) >= 2 and (two := unit_of(f"{words[0].group()} {words[1].group()}", "en")):
         return two, clean_measure(after[: words[1].end()]), e + words[1].end()
+    first = _coordinated_unit(words, value)
+    if first:
+        return first, clean_measure(after[: words[-1].end()]), e + words[-1].end()
     head_unit = _unit_word(words[-1].group(), value) if words else None
     if head_unit and head_unit != "year":
         return head_unit, clean_measure(after[: words[-1].end()]), e + words[-1].end()
@@ -839,6 +932,24 @@ def _figure(text: str, s: int, e: int, sent: Span, is_percent: bool, value=0) ->
         head = words[-1].group()
         if head.lower().endswith("s") and not head.lower().endswith("ss") and head.lower() not in _generic_words():
             return "other", clean_measure(after[: words[-1].end()]), e + words[-1].end()
+    return None
+
+
+def _coordinated_unit(words: list[re.Match[str]], value) -> str | None:
+    """The first of coordinated counted nouns names the unit: "schools and kindergartens" (school),
+    "teachers and principals" (teacher); adjectives before them do not ("rural and remote schools").
+
+    >>> ws = list(_NOUN.finditer("primary and secondary schools and kindergartens"))
+    >>> _coordinated_unit(ws, 118)
+    'school'
+    """
+    if len(words) < 3 or _unit_word(words[-1].group(), value) in (None, "year"):
+        return None
+    for w, nxt in zip(words, words[1:-1], strict=False):
+        if nxt.group().lower() in ("and", "or"):
+            unit = _unit_word(w.group(), value)
+            if unit and unit != "year":
+                return unit
     return None
 
 
