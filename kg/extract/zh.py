@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import io
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -284,11 +284,14 @@ class _Doc:
     main_city: Mention | None = None
     _by_kind: dict[tuple[str, ...], list[Mention]] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
+    _breaks: list[int] | None = None
 
     def add(self, start: int, end: int, kind: str, *hints: tuple[str, str]) -> Mention:
         m = Mention(Span(start, end), self.text[start:end], kind, tuple(hints))
         self.mentions.append(m)
-        self._by_kind.clear()
+        stale = [k for k in self._by_kind if kind in k or (k == ("areas",) and kind in ("District", "City"))]
+        for k in stale:
+            del self._by_kind[k]
         return m
 
     def fact(self, subject: Mention, predicate: str, obj: Mention, evidence: Span) -> None:
@@ -298,13 +301,14 @@ class _Doc:
     def clause(self, start: int, end: int | None = None) -> Span:
         """The comma-delimited clause around ``[start, end)``."""
         end = start if end is None else end
-        a = start
-        while a > 0 and not CLAUSE_BREAK.match(self.text[a - 1]):
-            a -= 1
-        b = end
-        while b < len(self.text) and not CLAUSE_BREAK.match(self.text[b]):
-            b += 1
-        while a < b and self.text[a].isspace():
+        text = self.text
+        if self._breaks is None:
+            self._breaks = [m.start() for m in CLAUSE_BREAK.finditer(text)]
+        i = bisect_left(self._breaks, start) - 1  # the last break before start
+        a = start if start <= 0 else self._breaks[i] + 1 if i >= 0 else 0
+        j = bisect_left(self._breaks, end)  # the first break at or after end
+        b = self._breaks[j] if j < len(self._breaks) else max(end, len(text))
+        while a < b and text[a].isspace():
             a += 1
         return Span(a, b)
 
@@ -325,7 +329,7 @@ class _Doc:
         return found
 
     def of_kind(self, *kinds: str) -> list[Mention]:
-        """Mentions of these kinds by position (cached until the next :meth:`add`; do not mutate)."""
+        """Mentions of these kinds by position (cached until a mention of one of them is added; do not mutate)."""
         found = self._by_kind.get(kinds)
         if found is None:
             found = self._by_kind[kinds] = sorted((m for m in self.mentions if m.kind in kinds), key=lambda m: m.span)
