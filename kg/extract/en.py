@@ -162,7 +162,7 @@ _PLACE_TAIL = re.compile(
 )
 
 
-def _inverted_tail(text: str, end: int, stop: int) -> int:
+def _inverted_tail(text: str, end: int, stop: int, context: frozenset[str] = frozenset()) -> int:
     """Extend "X School" over "of/in [the] <area>" when that names an area, over "in <Name> Township",
     and over "of <area> <school name>" ("Dongsi School of Zhengzhou 47th Middle School").
 
@@ -179,7 +179,7 @@ def _inverted_tail(text: str, end: int, stop: int) -> int:
     words = m.group(1).split()
     for n in range(len(words), 0, -1):
         phrase = " ".join(words[:n])
-        if area_of(phrase, "en"):
+        if area_of(phrase, "en", context):
             after = end + m.start(1) + len(phrase)
             school = _school_re().search(text, after, min(stop, after + 40))
             if (
@@ -287,7 +287,7 @@ class EnExtractor:
             low = m.group().lower()
             if low.startswith("ministry of") and start == m.start():
                 return Mention(Span(m.start(), end), text[m.start() : end], kind)
-            end = _inverted_tail(text, end, sent.end)
+            end = _inverted_tail(text, end, sent.end, self._context)
             if re.match(r"\s+of\s+the\s+(district|county|city)\b", text[end : sent.end], re.I):
                 tail = re.match(r"\s+of\s+the\s+(district|county|city)\b", text[end : sent.end], re.I)
                 end += tail.end()
@@ -298,7 +298,7 @@ class EnExtractor:
             if start == m.start() and end == m.end() and not re.search(r"education|government", low):
                 return None
             return Mention(Span(start, end), surface, kind)
-        end = _inverted_tail(text, end, sent.end)
+        end = _inverted_tail(text, end, sent.end, self._context)
         surface = text[start:end]
         head = text[m.start() : m.end()]
         if kind == "EducationGroup":
@@ -567,7 +567,7 @@ def _relations(text: str, sentences: tuple[Span, ...], mentions: list[Mention], 
             para, topic = line, None
         if anaphoric or subject is None and _opens_with_area(text, sent, here):
             topic = subject
-        yield from _groups(text, here, sent)
+        yield from _groups(text, here, sent, mentions)
         yield from _implements(here, subject or topic or home, sent)
         yield from _heads(text, here, sent, mentions)
 
@@ -630,29 +630,62 @@ def _governs(m: Mention, areas: list[Mention], home: Mention | None, sent: Span)
         yield Fact(m, "governs", inner, sent)
 
 
-def _groups(text: str, here: list[Mention], sent: Span) -> Iterator[Fact]:
+_LEAD_AFTER = re.compile(
+    r"\s*(?:as|is)\s+(?:the\s+|a\s+)?(?:group\s+)?(?:lead(?:ing)?|core|head|main|leader)\s+school", re.I
+)
+_LEAD_BEFORE = re.compile(
+    r"(?:\bled by|\b(?:lead(?:ing)?|core|head|main) school is)\s+(?:the\s+)?$", re.I
+)
+_MEMBERSHIP = re.compile(r"member|includ|consist|compos|led by|(?:core|lead|leading|head) school|branch", re.I)
+_GROUP_ANAPHOR = re.compile(r"\W*(?:the|this)\s+(?:education(?:al)?\s+)?group\b", re.I)
+
+
+def _anaphoric_group(text: str, sent: Span, everything: list[Mention]) -> Mention | None:
+    """The group a sentence opening "The group ..." refers to: the last one named in its paragraph."""
+    if not _GROUP_ANAPHOR.match(text, sent.start, sent.end):
+        return None
+    para = text.rfind("\n", 0, sent.start)
+    earlier = [m for m in everything if m.kind == "EducationGroup" and para < m.span.start and m.span.end <= sent.start]
+    return earlier[-1] if earlier else None
+
+
+def _groups(text: str, here: list[Mention], sent: Span, everything: list[Mention] = ()) -> Iterator[Fact]:
+    """Lead and member schools of the groups a sentence names (or refers to by "The group ...").
+
+    >>> t = "The A Education Group is led by the B School, the group includes C School and D School."
+    >>> ms = [Mention(Span(4, 21), "A Education Group", "EducationGroup"), Mention(Span(36, 44), "B School", "School"),
+    ...       Mention(Span(65, 73), "C School", "School"), Mention(Span(78, 86), "D School", "School")]
+    >>> sorted((f.subject.surface, f.predicate, f.object.surface) for f in _groups(t, ms, Span(0, len(t))))[:2]
+    [('A Education Group', 'leadSchool', 'B School'), ('B School', 'memberOf', 'A Education Group')]
+    >>> len([f for f in _groups(t, ms, Span(0, len(t))) if f.predicate == "memberOf"])
+    3
+    """
     groups = [m for m in here if m.kind == "EducationGroup"]
-    if not groups:
+    anaphor = None if groups else _anaphoric_group(text, sent, list(everything))
+    if not groups and anaphor is None:
         return
     schools = [m for m in here if m.kind == "School"]
-    for g in groups:
+    for g in groups or [anaphor]:
+        g_end = g.span.end if anaphor is None else sent.start
         nxt = min((o.span.start for o in groups if o.span.start > g.span.start), default=sent.end)
-        members = [s for s in schools if g.span.end <= s.span.start < nxt]
+        members = [s for s in schools if g_end <= s.span.start < nxt]
         lead = None
         for s in members:
-            after = text[s.span.end : s.span.end + 40].lower()
-            if re.match(r"\s*(?:as|is)\s+(?:the\s+|a\s+)?(?:group\s+)?lead(?:ing)?\s+school", after):
+            if _LEAD_AFTER.match(text[s.span.end : s.span.end + 40]) or _LEAD_BEFORE.search(
+                text[max(g_end, s.span.start - 30) : s.span.start]
+            ):
                 lead = s
+                break
         inside = [s for s in schools if g.span.start <= s.span.start and s.span.end <= g.span.end]
         if lead is None and inside:
             lead = inside[0]
-        if lead is None:
+        if lead is None and anaphor is None:
             lead = _eponymous_school(g)
         if lead is not None:
             yield Fact(g, "leadSchool", lead, sent)
             yield Fact(lead, "memberOf", g, sent)
-        seg = text[g.span.end : nxt].lower()
-        if "member" in seg or lead is not None and lead in members:  # "X Group, with A as the leading school, B, C"
+        seg = text[g_end:nxt]
+        if _MEMBERSHIP.search(seg) or lead is not None and lead in members:  # "X Group, with A as the lead, B, C"
             for s in members:
                 if s is not lead:
                     yield Fact(s, "memberOf", g, sent)
