@@ -36,6 +36,7 @@ from .lexicon import (
     divisions_by_name,
     divisions_by_pinyin,
     generic_terms,
+    is_pinyin,
     ordinal_value,
     org_suffixes,
     policies,
@@ -194,7 +195,7 @@ def _en_area_exact(tokens: list[str], context: frozenset[str]) -> Area | None:
         return _area_from_division(d)
     if len(words) >= 3 and words[-2:] == ["new", "district"]:
         stem = "".join(words[:-2])
-        if _is_proper(words[:-2]):
+        if _is_proper(words[:-2]) and is_pinyin(stem):  # not "at present the new district"
             cands = divisions_by_pinyin(stem)
             d = _pick([c for c in cands if c.name.endswith("新区")], "区", context) if cands else None
             if d:
@@ -320,6 +321,8 @@ def _parse_en(text: str, context: frozenset[str]) -> NameParts:
     area, tokens = _invert_en(tokens, context)
     if area is None:
         area, used = _en_area(tokens, context)
+        if area is not None and _road_name(tokens, used):
+            area, used = None, 0
         tokens = tokens[used:]
     parts: list[str] = []
     proper: list[str] = []
@@ -342,6 +345,19 @@ def _parse_en(text: str, context: frozenset[str]) -> NameParts:
     if proper:
         parts.append("".join(proper))
     return NameParts(area, tuple(parts))
+
+
+def _road_name(tokens: list[str], used: int) -> bool:
+    """A bare place word before "road"/"street" names the road, not the school's area
+    ("Changqing Road Primary School" is not in 长清区).
+
+    >>> _road_name(["changqing", "road", "primary", "school"], 1), _road_name(["jianghan", "district", "x"], 2)
+    (True, False)
+    """
+    return 0 < used < len(tokens) and tokens[used] in _ROAD_WORDS and tokens[used - 1] not in _DIV_WORDS
+
+
+_ROAD_WORDS = frozenset({"road", "street", "avenue", "lane", "lu", "jie"})
 
 
 def _en_piece(tokens: list[str], i: int) -> tuple[int, str | None]:
@@ -595,8 +611,28 @@ def _entity(key: str, mentions: list[Mention]) -> Entity:
     area = _area_for_key(key)
     if area and area.division:
         extra = (("adminCode", area.division.code),)
+    if kind in ("School", "EducationGroup", "GovernmentBody"):
+        surfaces |= {("en", u) for lang, s in surfaces if lang == "en" and (u := uninverted(s))}
     alt = frozenset(s for s in surfaces if s not in labels)
     return Entity(key, kind, tuple(labels), alt, extra)
+
+
+_INVERTED = re.compile(r"^(?:the\s+)?(.+?)\s+(?:in|of)\s+(?:the\s+)?([A-Za-z][\w\s\-']*)$", re.I)
+
+
+def uninverted(surface: str) -> str | None:
+    """The name an inverted English form stands for, area first ("X School in Y District" -> "Y District
+    X School"), or None.
+
+    >>> uninverted("The Changqing Road Primary School in Jianghan District")
+    'Jianghan District Changqing Road Primary School'
+    >>> uninverted("Yuelu District Education Bureau") is None
+    True
+    """
+    m = _INVERTED.match(surface.strip())
+    if not m or area_of(m.group(2), "en") is None and not re.search(r"\b(district|county|city)$", m.group(2), re.I):
+        return None
+    return f"{m.group(2).strip()} {m.group(1).strip()}"
 
 
 def _clean_surface(text: str) -> str:

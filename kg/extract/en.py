@@ -179,6 +179,8 @@ def _inverted_tail(text: str, end: int, stop: int, context: frozenset[str] = fro
     words = m.group(1).split()
     for n in range(len(words), 0, -1):
         phrase = " ".join(words[:n])
+        if words[n - 1].lower() in ("of", "in", "the", "and"):
+            continue  # "in Jianghan District of Wuhan city": the area ends before "of"
         if area_of(phrase, "en", context):
             after = end + m.start(1) + len(phrase)
             school = _school_re().search(text, after, min(stop, after + 40))
