@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 from ..lexicon import (
     cardinal_words,
@@ -231,6 +231,32 @@ def _group_start(text: str, start: int, head_start: int) -> int | None:
     return start
 
 
+_NAME_NEXT = (
+    r"(?:primary|middle|junior|senior|high|school|kindergarten|branch|campus|road|street|avenue|town|township|village)"
+)
+
+
+def _free_place_word(text: str, word: str) -> bool:
+    """A bare city word counts when the article uses it somewhere other than right before a school,
+    road or village word: "Taoyuan primary school" alone names a school, not 桃园市.
+
+    >>> _free_place_word("Taoyuan primary school and Zhaiziwan primary school", "taoyuan")
+    False
+    >>> _free_place_word("Wuhan No. 6 Middle School ... Wuhan city", "wuhan")
+    True
+    """
+    return _free_words(text).get(word, False)
+
+
+@lru_cache(maxsize=8)
+def _free_words(text: str) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    for m in re.finditer(rf"\b([A-Za-z]+)\b(\s+{_NAME_NEXT}\b)?", text, re.I):
+        w = m.group(1).lower()
+        out[w] = out.get(w, False) or m.group(2) is None
+    return out
+
+
 def _doc_context(text: str) -> frozenset[str]:
     """Codes of the cities an article is about, for ambiguous names ("suzhou" is 苏州 or 宿州): a city
     candidate counts when a district candidate named in the same article lies in it."""
@@ -353,7 +379,7 @@ class EnExtractor:
             return True
         if len(seg) == 1 and (phrase[:1].isupper() or (is_pinyin(low, min_syllables=2) and len(low) > 5)):
             area = area_of(phrase, "en", self._context)
-            return area is not None and area.kind == "City"
+            return area is not None and area.kind == "City" and _free_place_word(seg[0].string, low)
         return False
 
     def _policies(self, text: str, sent: Span) -> list[Mention]:
@@ -377,7 +403,8 @@ class EnExtractor:
             sur, given = m.group(1), m.group(2)
             if sur.lower() not in surnames() or not is_pinyin(given.replace("-", "").lower()):
                 continue
-            titled = _TITLED_AFTER.match(text, m.end()) or _TITLED_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+            before = text[max(0, m.start() - 40) : m.start()]
+            titled = _TITLED_AFTER.match(text, m.end()) or _TITLED_BEFORE.search(before)
             if len(given.replace("-", "")) > 8:
                 continue
             if not titled and (area_of(f"{sur} {given}", "en") or area_of(sur + given, "en")):
@@ -508,10 +535,11 @@ def _drop_title_only_policies(text: str, mentions: list[Mention]) -> list[Mentio
         return mentions
     body = {m.surface.lower() for m in mentions if m.kind == "Policy" and m.span.start > line_end}
     body |= {m.hint("canonical") for m in mentions if m.kind == "Policy" and m.span.start > line_end}
+    body.discard(None)
     return [
         m
         for m in mentions
-        if m.kind != "Policy" or m.span.start > line_end or m.surface.lower() in body or m.hint("canonical") in body - {None}
+        if m.kind != "Policy" or m.span.start > line_end or m.surface.lower() in body or m.hint("canonical") in body
     ]
 
 
@@ -589,6 +617,9 @@ def _located(text: str, m: Mention, areas: list[Mention], home: Mention | None, 
         parent = (a.division.parent if a and a.division else None) or (
             division_by_code(code).parent if code and division_by_code(code) else None
         )
+        if code is None and (city := _leading_city(text, m)) is not None:
+            yield Fact(m, "locatedIn", city, sent)  # "Wuhan Changjiang New District"
+            return
         if parent:
             for c in areas:
                 if c.kind == "City" and c.hint("adminCode") == parent:
@@ -604,9 +635,36 @@ def _located(text: str, m: Mention, areas: list[Mention], home: Mention | None, 
     inner = _nested_area(m, areas)
     if inner is not None and not _area_names_place(m, inner):
         inner = None
+    if home is not None and home.kind == "District" and (inner is None or inner.kind == "City"):
+        if _names_home(text, m, inner, home):
+            inner = home  # "Beijing No. 2 Middle School Tongzhou Campus" is in Tongzhou District
     target = inner or home
     if target is not None:
         yield Fact(m, "locatedIn", target, sent)
+
+
+def _names_home(text: str, m: Mention, inner: Mention | None, home: Mention) -> bool:
+    """Whether a school's name carries the home district's bare name after its city prefix."""
+    bare = re.sub(r"\s+(?:new district|new area|district|county)$", "", home.surface.strip(), flags=re.I).lower()
+    if not bare or " " in bare:
+        return False
+    start = inner.span.end if inner is not None else m.span.start
+    return any(w.group().lower() == bare for w in _words(text, start, m.span.end))
+
+
+def _leading_city(text: str, m: Mention) -> Mention | None:
+    """The city a division-less district name opens with ("Wuhan Changjiang New District"), as a mention."""
+    words = _words(text, m.span.start, m.span.end)
+    if len(words) < 3:
+        return None
+    first = words[0]
+    area = area_of(first.group(), "en")
+    if area is None or area.kind != "City":
+        return None
+    hints: tuple[tuple[str, str], ...] = (("key", f"City/{area.part}"),)
+    if area.division:
+        hints += (("adminCode", area.division.code),)
+    return Mention(Span(first.start(), first.end()), first.group(), "City", hints)
 
 
 def _area_names_place(m: Mention, area: Mention) -> bool:
@@ -635,9 +693,7 @@ def _governs(m: Mention, areas: list[Mention], home: Mention | None, sent: Span)
 _LEAD_AFTER = re.compile(
     r"\s*(?:as|is)\s+(?:the\s+|a\s+)?(?:group\s+)?(?:lead(?:ing)?|core|head|main|leader)\s+school", re.I
 )
-_LEAD_BEFORE = re.compile(
-    r"(?:\bled by|\b(?:lead(?:ing)?|core|head|main) school is)\s+(?:the\s+)?$", re.I
-)
+_LEAD_BEFORE = re.compile(r"(?:\bled by|\b(?:lead(?:ing)?|core|head|main) school is)\s+(?:the\s+)?$", re.I)
 _MEMBERSHIP = re.compile(r"member|includ|consist|compos|led by|(?:core|lead|leading|head) school|branch", re.I)
 _GROUP_ANAPHOR = re.compile(r"\W*(?:the|this)\s+(?:education(?:al)?\s+)?group\b", re.I)
 
@@ -789,7 +845,8 @@ def _heads(text: str, here: list[Mention], sent: Span, everything: list[Mention]
                     yield Fact(p, "heads", (own or groups)[-1], sent)  # "... and the president of the group"
                 break
         before = [b for b in bodies if b.span.end <= p.span.start and not text[b.span.end : p.span.start].strip()]
-        if before and _TITLE_OF_BEFORE.search(text[max(sent.start, before[-1].span.start - 30) : before[-1].span.start]):
+        lead_in = text[max(sent.start, before[-1].span.start - 30) : before[-1].span.start] if before else ""
+        if before and _TITLE_OF_BEFORE.search(lead_in):
             yield Fact(p, "heads", before[-1], sent)  # "director of the X Bureau Li Ming said"
             continue
         for b in bodies:
@@ -859,7 +916,7 @@ def _drop_title_repeats(text: str, title: str, obs: list[Observation]) -> list[O
     >>> from kg.model import Mention
     >>> a = Mention(Span(0, 1), "X", "District")
     >>> t = "X: 8 new schools\\nThis autumn 8 new schools open."
-    >>> obs = [Observation(a, "m", 8, "school", None, Span(3, 16)), Observation(a, "m", 8, "school", None, Span(29, 42))]
+    >>> obs = [Observation(a, "m", 8, "school", None, Span(s, s + 13)) for s in (3, 29)]
     >>> [o.evidence.start for o in _drop_title_repeats(t, "X: 8 new schools", obs)]
     [29]
     """
