@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -58,6 +60,7 @@ __all__ = [
     "stats",
     "backup",
     "restore",
+    "LOCK_WAIT",
 ]
 
 ONTOLOGY_GRAPH = GRAPH_NS + "ontology"
@@ -72,18 +75,31 @@ DUMP_FORMATS: dict[str, RdfFormat] = {
 }
 
 
-def open_store(path: str | Path | None, *, read_only: bool = False) -> Store:
-    """Open (creating if needed) the on-disk store at ``path``; ``None`` is in memory."""
+#: Seconds :func:`backup`, :func:`restore` and the web server's updates wait for another
+#: process (a short writer) to release the store's lock.
+LOCK_WAIT = 30.0
+
+
+def open_store(path: str | Path | None, *, read_only: bool = False, wait: float = 0.0) -> Store:
+    """Open (creating if needed) the on-disk store at ``path``; ``None`` is in memory.
+
+    With ``wait``, a store locked by another process is retried for up to that many seconds.
+    """
     if path is None:
         return Store()
     path = Path(path)
-    try:
-        if read_only:
-            return Store.read_only(str(path))
-        path.mkdir(parents=True, exist_ok=True)
-        return Store(str(path))
-    except OSError as exc:
-        raise ConfigError(f"cannot open store at {path}: {exc}") from exc
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if read_only:
+                return Store.read_only(str(path))
+            path.mkdir(parents=True, exist_ok=True)
+            return Store(str(path))
+        except OSError as exc:
+            if "lock" in str(exc).lower() and time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            raise ConfigError(f"cannot open store at {path}: {exc}") from exc
 
 
 def article_hash(store: Store, article_iri: str) -> str | None:
@@ -253,9 +269,10 @@ def backup(store_path: str | Path, dest: str | Path) -> int:
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise ConfigError(f"backup destination {dest} exists and is not empty")
-    src = open_store(store_path)
+    src = open_store(store_path, wait=LOCK_WAIT)  # a served store is written briefly by updates
     src.flush()
     src.backup(str(dest))
+    del src
     return len(open_store(dest, read_only=True))
 
 
@@ -271,8 +288,32 @@ def restore(backup_path: str | Path, store_path: str | Path) -> int:
     open_store(backup_path, read_only=True).backup(str(staging))
     old = store_path.with_name(store_path.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
-    if store_path.exists():
-        store_path.rename(old)
-    staging.rename(store_path)
+    # Hold the live store's own lock file during the swap: no writer (a served update) can have
+    # it open, since one would go on writing into the new folder by path and corrupt it.
+    held = _hold_lock(store_path / "LOCK") if (store_path / "LOCK").exists() else None
+    try:
+        if store_path.exists():
+            store_path.rename(old)
+        staging.rename(store_path)
+    finally:
+        if held is not None:
+            os.close(held)
     shutil.rmtree(old, ignore_errors=True)
-    return len(open_store(store_path))
+    return len(open_store(store_path, wait=LOCK_WAIT))
+
+
+def _hold_lock(lock_file: Path) -> int:
+    """Take the POSIX lock RocksDB takes on ``LOCK`` (waiting up to LOCK_WAIT); returns the fd."""
+    import fcntl
+
+    fd = os.open(lock_file, os.O_RDWR)
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except OSError as exc:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise ConfigError(f"the store is busy (locked by another process): {exc}") from exc
+            time.sleep(0.05)
