@@ -241,3 +241,34 @@ def test_unseen_articles_meet_the_targets(unseen_scores, part):
     assert not unseen_scores["absent"]
     floor = {"entities": 0.95, "relations": 0.95, "figures": 0.95}[part]
     assert unseen_scores[part]["f1"] >= floor, unseen_scores["articles"]
+
+
+# ----------------------------------------------------------------------------- speed work keeps the results
+
+
+def test_pos_viterbi_matches_jieba():
+    """The memoised POS HMM gives jieba.posseg's own path on random runs of characters (incl. unknown ones)."""
+    import random
+
+    from jieba.posseg import viterbi as jieba_viterbi  # the function, re-exported by jieba.posseg
+
+    from kg.extract.zh import _hmm_model, _pos_viterbi
+
+    tables = _hmm_model()[:4]
+    chars = "绣湖稠州甸柳苏苑年个到所的是在和邓文华明远汴河纬三路白鹭青桐银杏鼓楼丹溪义亭镇第二小学" + "ａ㐀𠀀"
+    rng = random.Random(7)
+    for _ in range(150):
+        run = "".join(rng.choice(chars) for _ in range(rng.randint(1, 8)))
+        assert _pos_viterbi(run) == jieba_viterbi(run, *tables)[1], run
+
+
+def test_division_spans_are_leftmost_longest():
+    """The bigram index finds what a longest-first regex over all division names finds."""
+    import re
+
+    from kg.extract.zh import _division_names, _division_spans
+
+    names = sorted(_division_names(), key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, names)))
+    text = SEED.read_text(encoding="utf-8") + "".join(sorted(_division_names())[::97]) + "洛阳市老城区和洛阳"
+    assert _division_spans(text) == [m.span() for m in pattern.finditer(text)]

@@ -157,13 +157,95 @@ def _tokenizer():
 
 @cache
 def _pos_tokenizer():
-    """A POS tagger over our tokenizer, reusing the word-tag table jieba.posseg loads on import."""
+    """A POS tagger over our tokenizer, reusing the word-tag table jieba.posseg loads on import.
+
+    Runs of characters outside the dictionary go through :func:`_pos_viterbi` (jieba's HMM,
+    same result, memoised and with predecessor lists) instead of ``jieba.posseg.viterbi``.
+    """
     import jieba.posseg
 
-    pos = object.__new__(jieba.posseg.POSTokenizer)
+    class _Tagger(jieba.posseg.POSTokenizer):
+        def _POSTokenizer__cut(self, sentence: str):  # what POSTokenizer.__cut_detail calls
+            return iter(_pos_hmm_cut(sentence))
+
+    pos = object.__new__(_Tagger)
     pos.tokenizer = _tokenizer()
     pos.word_tag_tab = dict(jieba.posseg.dt.word_tag_tab)
     return pos
+
+
+@cache
+def _hmm_model() -> tuple[dict, dict, dict, dict, dict[tuple, tuple], dict[tuple, frozenset]]:
+    """jieba.posseg's HMM tables, plus for every state the states that may precede and follow it."""
+    from jieba.posseg import char_state_tab_P, emit_P, start_P, trans_P
+
+    preds: dict[tuple, list] = {}
+    for y0, nxt in trans_P.items():
+        for y in nxt:
+            preds.setdefault(y, []).append(y0)
+    succ = {x: frozenset(nxt) for x, nxt in trans_P.items()}
+    return char_state_tab_P, start_P, trans_P, emit_P, {y: tuple(v) for y, v in preds.items()}, succ
+
+
+def _pos_viterbi(obs: str) -> list[tuple[str, str]]:
+    """The state path of ``jieba.posseg.viterbi.viterbi`` for ``obs``, computed the same way.
+
+    Only predecessors with a transition into a state are compared: the others score -inf in
+    jieba's loop and never win, so values, ties and the path are identical.
+
+    >>> from jieba.posseg import viterbi
+    >>> _pos_viterbi("绣湖") == viterbi("绣湖", *_hmm_model()[:4])[1]
+    True
+    """
+    states, start_p, trans_p, emit_p, preds, succ = _hmm_model()
+    min_float = -3.14e100
+    all_states = trans_p.keys()
+    first = {y: start_p[y] + emit_p[y].get(obs[0], min_float) for y in states.get(obs[0], all_states)}
+    V, paths = first, [dict.fromkeys(first, "")]
+    for t in range(1, len(obs)):
+        prev = {x: v for x, v in V.items() if trans_p[x]}
+        expect = set().union(*(succ[x] for x in prev))
+        obs_states = set(states.get(obs[t], all_states)) & expect or expect or set(all_states)
+        cur: dict = {}
+        back: dict = {}
+        ch = obs[t]
+        for y in obs_states:
+            emit = emit_p[y].get(ch, min_float)
+            cands = [(prev[y0] + trans_p[y0][y] + emit, y0) for y0 in preds.get(y, ()) if y0 in prev]
+            if not cands:  # only when jieba would compare -inf scores alone
+                cands = [(prev[y0] + trans_p[y0].get(y, float("-inf")) + emit, y0) for y0 in prev]
+            cur[y], back[y] = max(cands)
+        V = cur
+        paths.append(back)
+    state = max((v, y) for y, v in V.items())[1]
+    route = [None] * len(obs)
+    for i in range(len(obs) - 1, -1, -1):
+        route[i] = state
+        state = paths[i][state]
+    return route
+
+
+@lru_cache(maxsize=1 << 14)
+def _pos_hmm_cut(sentence: str) -> tuple:
+    """``POSTokenizer.__cut``: words and tags of a run of unknown characters, by the HMM path."""
+    from jieba.posseg import pair
+
+    pos_list = _pos_viterbi(sentence)
+    out = []
+    begin, nexti = 0, 0
+    for i, char in enumerate(sentence):
+        tag = pos_list[i][0]
+        if tag == "B":
+            begin = i
+        elif tag == "E":
+            out.append(pair(sentence[begin : i + 1], pos_list[i][1]))
+            nexti = i + 1
+        elif tag == "S":
+            out.append(pair(char, pos_list[i][1]))
+            nexti = i + 1
+    if nexti < len(sentence):
+        out.append(pair(sentence[nexti:], pos_list[nexti][1]))
+    return tuple(out)
 
 
 @cache
@@ -1178,4 +1260,5 @@ def _clear_text_caches() -> None:
     from .. import numbers
 
     _cut.cache_clear()
+    _pos_hmm_cut.cache_clear()
     numbers._parse_core.cache_clear()
