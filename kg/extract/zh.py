@@ -32,6 +32,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 from ..lexicon import Division, admin_divisions, divisions_by_name, policies, zh_user_dictionary
@@ -338,6 +339,7 @@ class _Doc:
     _by_kind: dict[tuple[str, ...], list] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
     _breaks: list[int] | None = None
+    _cover: tuple[int, list[int], list[int]] | None = None
 
     def add(self, start: int, end: int, kind: str, *hints: tuple[str, str]) -> Mention:
         m = Mention(Span(start, end), self.text[start:end], kind, tuple(hints))
@@ -381,6 +383,15 @@ class _Doc:
             by_pos = sorted(self.of_kind("District", "City"), key=lambda m: (m.span.start, -m.span.end))
             found = self._by_kind[("areas",)] = by_pos
         return found
+
+    def covered(self, start: int, end: int) -> bool:
+        """Whether some mention spans ``[start, end)``: the furthest end among those starting by ``start``."""
+        if self._cover is None or self._cover[0] != len(self.mentions):
+            spans = sorted((m.span.start, m.span.end) for m in self.mentions)
+            self._cover = (len(self.mentions), [s for s, _ in spans], list(accumulate((e for _, e in spans), max)))
+        _, starts, reach = self._cover
+        i = bisect_right(starts, start)
+        return i > 0 and reach[i - 1] >= end
 
     def area_starts(self) -> list[int]:
         """Start offsets of :meth:`areas`, for bisecting."""
@@ -1029,7 +1040,17 @@ def _relate_groups(doc: _Doc) -> None:
 
 def _inside_campus(s: Mention, schools: list[Mention]) -> bool:
     """育才小学 inside 育才小学汉口花园分校: the campus carries the relations."""
-    return any(c.hint("campusOf") and c.span.start <= s.span.start and s.span.end < c.span.end for c in schools)
+    return any(c.span.start <= s.span.start and s.span.end < c.span.end for c in _campuses(schools))
+
+
+def _campuses(schools: list[Mention]) -> list[Mention]:
+    """The campus mentions (``campusOf``) among ``schools``, remembered for the last list asked about."""
+    if _CAMPUS_MEMO[0] is not schools:
+        _CAMPUS_MEMO[:] = [schools, [c for c in schools if c.hint("campusOf")]]
+    return _CAMPUS_MEMO[1]
+
+
+_CAMPUS_MEMO: list = [None, []]
 
 
 def _role_after(doc: _Doc, s: Mention) -> str | None:
@@ -1176,7 +1197,7 @@ def _observation(doc: _Doc, n: NumberMatch, base: int, years: list[tuple[int, in
 
 def _inside_name_or_quote(doc: _Doc, start: int, end: int) -> bool:
     """Numbers inside a name (第七十六中学) or a quoted slogan (“五项管理”, “3+1”) are not figures."""
-    if any(m.span.start <= start and end <= m.span.end for m in doc.mentions):
+    if doc.covered(start, end):
         return True
     before = doc.text[max(0, start - 12) : start]
     return "“" in before and "”" not in before[before.rindex("“") :]
