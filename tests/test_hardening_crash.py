@@ -187,7 +187,7 @@ def served(reference, tmp_path_factory):
     """A server (update token set) over a copy of the reference store."""
     store = tmp_path_factory.mktemp("crash-served") / "store"
     shutil.copytree(reference[0], store)
-    server = start_server(store, workers=2, env={"KG_UPDATE_TOKEN": TOKEN, "KG_QUERY_TIMEOUT": "4"})
+    server = start_server(store, workers=2, env={"KG_UPDATE_TOKEN": TOKEN, "KG_QUERY_TIMEOUT": "2"})
     yield server
     server.stop()
 
