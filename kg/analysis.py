@@ -383,18 +383,37 @@ def policy_adoption(G: nx.MultiDiGraph) -> pd.DataFrame:
 # ---------------------------------------------------------------- centrality, communities, components
 
 
-def centrality(G: nx.MultiDiGraph, *, types: Iterable[str] | None = ANALYSED_TYPES) -> pd.DataFrame:
+#: Above this many nodes betweenness is estimated from a fixed-seed sample of sources
+#: (exact betweenness is O(n·m): minutes at a thousand articles, hours beyond).
+EXACT_BETWEENNESS_MAX_NODES = 2000
+BETWEENNESS_SAMPLE = 200
+
+
+def betweenness(H: nx.Graph, *, seed: int = 0) -> dict[str, float]:
+    """Normalised betweenness: exact on small graphs, sampled (``k`` sources, fixed seed) on large ones.
+
+    >>> sorted(betweenness(nx.path_graph(3)).items())
+    [(0, 0.0), (1, 1.0), (2, 0.0)]
+    """
+    if len(H) <= EXACT_BETWEENNESS_MAX_NODES:
+        return nx.betweenness_centrality(H, normalized=True)
+    return nx.betweenness_centrality(H, k=BETWEENNESS_SAMPLE, normalized=True, seed=seed)
+
+
+def centrality(
+    G: nx.MultiDiGraph, *, types: Iterable[str] | None = ANALYSED_TYPES, seed: int = 0
+) -> pd.DataFrame:
     """Degree, betweenness and PageRank of each node (undirected, article-weighted), best first.
 
     Measures are computed on the whole graph; ``types`` only selects the rows
-    (None: every node).
+    (None: every node). Betweenness is sampled on very large graphs (see :func:`betweenness`).
     """
     H = simple_graph(G)
     cols = ["node", "label", "type", "district", "degree", "betweenness", "pagerank"]
     if not len(H):
         return pd.DataFrame(columns=cols)
     degree = nx.degree_centrality(H)
-    between = nx.betweenness_centrality(H, normalized=True)
+    between = betweenness(H, seed=seed)
     pagerank = nx.pagerank(H, weight="weight")
     wanted = set(types) if types is not None else None
     out = [
@@ -518,7 +537,7 @@ def compare_districts(obs: pd.DataFrame, *, unit: str | None = None, measure: st
 
 def annotate(G: nx.MultiDiGraph, *, seed: int = 0) -> nx.MultiDiGraph:
     """Add ``degree``, ``betweenness``, ``pagerank`` and ``community`` to every node (in place)."""
-    scores = centrality(G, types=None).set_index("node")
+    scores = centrality(G, types=None, seed=seed).set_index("node")
     membership = communities(G, seed=seed)
     for n, data in G.nodes(data=True):
         for col in ("degree", "betweenness", "pagerank"):
@@ -530,7 +549,7 @@ def annotate(G: nx.MultiDiGraph, *, seed: int = 0) -> nx.MultiDiGraph:
 def report(store: Store, filters: Filters | None = None, *, seed: int = 0, top: int = 10) -> dict[str, Any]:
     """Every analysis of the issue as named DataFrames (plus a few numbers under ``summary``)."""
     G = load_graph(store, filters)
-    cent = centrality(G)
+    cent = centrality(G, seed=seed)
     summary = community_summary(G, seed=seed)
     obs = observations(store, G)
     return {

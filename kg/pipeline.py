@@ -35,6 +35,10 @@ __all__ = ["build", "process_article", "BuildEvent"]
 
 log = logging.getLogger(__name__)
 
+#: Up to this many articles ``kg build`` refreshes the analysis graph itself; beyond, the
+#: network measures take minutes, so the build says so and leaves it to ``kg analyze``.
+ANALYSIS_AUTO_MAX = 2000
+
 
 @dataclass(frozen=True, slots=True)
 class BuildEvent:
@@ -109,6 +113,7 @@ def build(
     jobs: int = 1,
     on_event: Callable[[BuildEvent], None] | None = None,
     ontology: Path | None = REPO / "ontology" / "edukg.ttl",
+    analysis_auto_max: int = ANALYSIS_AUTO_MAX,
 ) -> BuildReport:
     """Build (incrementally) the articles found in ``inputs`` into the store."""
     started = time.perf_counter()
@@ -147,7 +152,11 @@ def build(
         _write(store, article, resolution, stored, events)
 
     if counts["added"] or counts["replaced"] or _analysis_stale(store, stored):
-        _refresh_analysis(store, stored)
+        if len(stored) <= analysis_auto_max:
+            _refresh_analysis(store, stored)
+        else:
+            events(BuildEvent("analysis graph", "note",
+                              f"not refreshed for {len(stored)} articles (> {analysis_auto_max}): run `kg analyze`"))
     store.flush()
     totals = ops.stats(store)
     return BuildReport(

@@ -119,3 +119,13 @@ def test_pipeline_moved_file_same_stem_not_duplicated(seeds_copy, tmp_path):
     shutil.copy(src, other / src.name)
     report = build([other], store)
     assert report.unchanged == 1 and report.added == 0
+
+
+def test_pipeline_large_builds_leave_analysis_to_kg_analyze(seeds_copy, tmp_path):
+    notes = []
+    build([seeds_copy], tmp_path / "store", analysis_auto_max=2,
+          on_event=lambda e: notes.append(e) if e.status == "note" else None)
+    assert notes and "kg analyze" in notes[0].detail
+    st = kgstore.open_store(tmp_path / "store")
+    q = "SELECT * WHERE { GRAPH <https://w3id.org/edukg/graph/analysis> { ?s ?p ?o } } LIMIT 1"
+    assert kgstore.rows(st, q) == []
