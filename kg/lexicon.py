@@ -344,7 +344,7 @@ def divisions_by_pinyin(pinyin: str) -> tuple[Division, ...]:
     >>> [d.name for d in divisions_by_pinyin("Yue Lu")]
     ['岳麓区']
     """
-    return _by_pinyin().get(re.sub(r"[\s\-']", "", pinyin.lower()), ())
+    return _by_pinyin().get(re.sub(r"[\s\-'’]", "", pinyin.lower()), ())
 
 
 @cache
@@ -398,7 +398,7 @@ def is_pinyin(word: str, *, min_syllables: int = 1) -> bool:
     >>> is_pinyin("zhengdong"), is_pinyin("school"), is_pinyin("luoyang", min_syllables=4)
     (True, False, False)
     """
-    w = word.lower()
+    w = re.sub(r"['’]", "", word.lower())  # syllable apostrophes: Jin'an, Xi'an
     syl = pinyin_syllables()
     best = [0] + [-1] * len(w)  # fewest... most syllables reaching position i
     for i in range(len(w)):

@@ -105,6 +105,7 @@ def _en_tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
     text = re.sub(r"\bno\s*\.\s*(?=\d)", "no ", text)
     text = re.sub(r"'s\b", "", text)
+    text = re.sub(r"(?<=[a-z])'(?=[aeo])", "", text)  # pinyin syllable apostrophe: jin'an -> jinan
     return re.findall(r"[a-z]+(?:\+[a-z0-9]+)?|\d+(?:st|nd|rd|th)?", text)
 
 
@@ -179,7 +180,8 @@ def _en_area(tokens: list[str], context: frozenset[str]) -> tuple[Area | None, i
         if area:
             if area.kind == "City" and n < len(tokens):
                 sub, used = _en_area(tokens[n:], frozenset({area.division.code}) if area.division else context)
-                if sub and sub.kind == "District":
+                inside = not (sub and sub.division and area.division) or sub.division.parent == area.division.code
+                if sub and sub.kind == "District" and inside:
                     return sub, n + used
             return area, n
     return None, 0
@@ -193,8 +195,10 @@ def _en_area_exact(tokens: list[str], context: frozenset[str]) -> Area | None:
     whole = _zh_of_generic(words)
     if whole and (d := _pick(divisions_by_name(whole + "区") or divisions_by_name(whole + "县"), None, context)):
         return _area_from_division(d)
-    if len(words) >= 3 and words[-2:] == ["new", "district"]:
+    if len(words) >= 3 and words[-2:] in (["new", "district"], ["new", "area"]):
         stem = "".join(words[:-2])
+        if len(words) >= 4 and any(d.level == "city" for d in divisions_by_pinyin(words[0])):
+            return None  # "guiyang guian new area": a city, then its new area
         if _is_proper(words[:-2]) and is_pinyin(stem):  # not "at present the new district"
             cands = divisions_by_pinyin(stem)
             d = _pick([c for c in cands if c.name.endswith("新区")], "区", context) if cands else None
@@ -319,7 +323,11 @@ def _parse_en(text: str, context: frozenset[str]) -> NameParts:
     while len(tokens) >= 2 and tokens[-2] in ("the", "this", "our") and tokens[-1] in _DIV_WORDS:
         tokens = tokens[:-3] if len(tokens) >= 3 and tokens[-3] == "of" else tokens[:-2]
     area, tokens = _invert_en(tokens, context)
-    if area is None:
+    if area is not None:
+        head, used = _en_area(tokens, context)
+        if head is not None and not _road_name(tokens, used):
+            area, tokens = head, tokens[used:]  # "Luoyang No. 50 Middle School in Laocheng District"
+    else:
         area, used = _en_area(tokens, context)
         if area is not None and _road_name(tokens, used):
             area, used = None, 0

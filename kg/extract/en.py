@@ -184,14 +184,33 @@ def _inverted_tail(text: str, end: int, stop: int, context: frozenset[str] = fro
         if area_of(phrase, "en", context):
             after = end + m.start(1) + len(phrase)
             school = _school_re().search(text, after, min(stop, after + 40))
+            gap = text[after : school.start()] if school else ""
             if (
                 school
-                and text[after : school.start()].strip()
+                and (gap.strip() or " " in school.group().strip())
                 and all(_name_like(w.group(), first=False) for w in _words(text, after, school.start()))
             ):
                 return school.end()
             return after
     return end
+
+
+def _skip_new(text: str, start: int, head_start: int, context: frozenset[str]) -> int:
+    """Drop an opening "new" before an area ("the new Zhangshu city fourth primary school" is built
+    recently, not named "New ...").
+
+    >>> t = "The new Yingze District Qiaotou Primary School"
+    >>> t[_skip_new(t, 4, 34, frozenset()) :]
+    'Yingze District Qiaotou Primary School'
+    """
+    words = _words(text, start, head_start)
+    if len(words) < 3 or words[0].group().lower() != "new" or words[1].group().lower() in ("district", "area", "town"):
+        return start
+    for n in (3, 2, 1):
+        phrase = text[words[1].start() : words[min(n, len(words) - 1)].end()]
+        if n < len(words) - 1 and area_of(phrase, "en", context):
+            return words[1].start()
+    return start
 
 
 def _group_start(text: str, start: int, head_start: int) -> int | None:
@@ -251,7 +270,7 @@ def _free_place_word(text: str, word: str) -> bool:
 @lru_cache(maxsize=8)
 def _free_words(text: str) -> dict[str, bool]:
     out: dict[str, bool] = {}
-    for m in re.finditer(rf"\b([A-Za-z]+)\b(\s+{_NAME_NEXT}\b)?", text, re.I):
+    for m in re.finditer(rf"\b([A-Za-z]+(?:['’][aeo][a-z]*)?)\b(\s+{_NAME_NEXT}\b)?", text, re.I):
         w = m.group(1).lower()
         out[w] = out.get(w, False) or m.group(2) is None
     return out
@@ -262,16 +281,21 @@ def _doc_context(text: str) -> frozenset[str]:
     candidate counts when a district candidate named in the same article lies in it."""
     cities: dict[str, set[str]] = {}
     parents: set[str] = set()
-    for m in re.finditer(r"\b([A-Za-z]+)(?:\s+(district|county|city))?\b", text):
+    for m in re.finditer(r"\b([A-Za-z]+(?:['’][aeo][a-z]*)?)(?:\s+(district|county|city|new area))?\b", text):
         for d in divisions_by_pinyin(m.group(1).lower()) if len(m.group(1)) > 3 else ():
             if d.level == "city":
                 cities.setdefault(m.group(1).lower(), set()).add(d.code)
-            elif d.level == "county" and m.group(2) and m.group(2).lower() in ("district", "county"):
+            elif d.level == "county" and m.group(2) and _own_suffix(d.name, m.group(2).lower()):
                 parents.add(d.parent or "")
     out = set()
     for codes in cities.values():
         out |= (codes & parents) if len(codes) > 1 else codes
     return frozenset(out)
+
+
+def _own_suffix(name: str, word: str) -> bool:
+    """Whether a division word fits a county-level name: "district"/"county" any, "city" a 市 (樟树市)."""
+    return word in ("district", "county", "new area") or word == "city" and name.endswith("市")
 
 
 class EnExtractor:
@@ -288,7 +312,8 @@ class EnExtractor:
             mentions += self._areas(text, sent)
             mentions += self._policies(text, sent)
             mentions += self._persons(text, sent)
-        mentions = _drop_title_only_policies(text, list(_drop_overlaps(dedupe_mentions(mentions))))
+        kept = _campus_parents(mentions, dedupe_mentions(mentions))
+        mentions = _drop_title_only_policies(text, list(_drop_overlaps(kept)))
         draft = Extraction(article=article, sentences=sentences, mentions=tuple(mentions))
         home = _home_mention(draft)
         facts = list(_relations(text, sentences, mentions, home))
@@ -325,8 +350,12 @@ class EnExtractor:
                 return Mention(Span(start, end), text[start:end], kind)  # "... and the Management Committee"
             if start == m.start() and end == m.end() and not re.search(r"education|government", low):
                 return None
+            if start == m.start() and _org_re().search(text[max(sent.start, start - 40) : start].rstrip(" (")[-25:]):
+                if text[max(sent.start, start - 2) : start].strip() == "(":
+                    return None  # "the social affairs bureau (education bureau)": an alias in brackets
             return Mention(Span(start, end), surface, kind)
         end = _inverted_tail(text, end, sent.end, self._context)
+        start = _skip_new(text, start, m.start(), self._context)
         surface = text[start:end]
         head = text[m.start() : m.end()]
         if kind == "EducationGroup":
@@ -543,6 +572,27 @@ def _drop_title_only_policies(text: str, mentions: list[Mention]) -> list[Mentio
     ]
 
 
+_CAMPUS_OF = re.compile(r"\b(?:campus|branch)\s+of\s+(?:the\s+)?$", re.I)
+
+
+def _campus_parents(found: list[Mention], kept: tuple[Mention, ...]) -> tuple[Mention, ...]:
+    """Give back the schools named inside campus names ("the Linjiang branch campus of X Kindergarten")."""
+    campuses = [k for k in kept if k.kind == "School" and re.search(r"\b(?:campus|branch)\s+of\b", k.surface, re.I)]
+    back = [
+        m
+        for m in found
+        if m.kind == "School"
+        and m not in kept
+        and any(
+            c.span.start < m.span.start
+            and m.span.end <= c.span.end
+            and _CAMPUS_OF.search(c.surface[: m.span.start - c.span.start])
+            for c in campuses
+        )
+    ]
+    return kept + tuple(dict.fromkeys(back))
+
+
 def _drop_overlaps(mentions: tuple[Mention, ...]) -> Iterator[Mention]:
     """Keep the longest of overlapping mentions, except areas nested in names."""
     ordered = sorted(mentions, key=lambda m: (-(m.span.end - m.span.start), m.span.start))
@@ -554,6 +604,8 @@ def _drop_overlaps(mentions: tuple[Mention, ...]) -> Iterator[Mention]:
                 nested = k.span.start <= m.span.start and m.span.end <= k.span.end
                 if nested and m.kind in ("City", "District", "Province") and k.kind != m.kind:
                     continue
+                if nested and m.kind == k.kind == "School" and _CAMPUS_OF.search(k.surface[: m.span.start - k.span.start]):
+                    continue  # the parent school of "the Linjiang branch campus of X Kindergarten"
                 clash = True
                 break
         if not clash:
@@ -693,7 +745,11 @@ def _governs(m: Mention, areas: list[Mention], home: Mention | None, sent: Span)
 _LEAD_AFTER = re.compile(
     r"\s*(?:as|is)\s+(?:the\s+|a\s+)?(?:group\s+)?(?:lead(?:ing)?|core|head|main|leader)\s+school", re.I
 )
-_LEAD_BEFORE = re.compile(r"(?:\bled by|\b(?:lead(?:ing)?|core|head|main) school is)\s+(?:the\s+)?$", re.I)
+_LEAD_BEFORE = re.compile(
+    r"(?:\bled by|\b(?:lead(?:ing)?|core|head|main) school is|\bas (?:the |a )?(?:lead(?:ing)?|core|head|main) school,?)"
+    r"\s+(?:the\s+)?$",
+    re.I,
+)
 _MEMBERSHIP = re.compile(r"member|includ|consist|compos|led by|(?:core|lead|leading|head) school|branch", re.I)
 _GROUP_ANAPHOR = re.compile(r"\W*(?:the|this)\s+(?:education(?:al)?\s+)?group\b", re.I)
 
@@ -747,9 +803,40 @@ def _groups(text: str, here: list[Mention], sent: Span, everything: list[Mention
             for s in members:
                 if s is not lead:
                     yield Fact(s, "memberOf", g, sent)
+        if anaphor is None:
+            prev = max((o.span.end for o in groups if o.span.end <= g.span.start), default=sent.start)
+            for s in _joining(text, [s for s in schools if prev <= s.span.start and s.span.end <= g.span.start], g):
+                if lead is None or s.surface.lower() != lead.surface.lower():
+                    yield Fact(s, "memberOf", g, sent)
 
 
-_EPONYM = re.compile(r"(.+?\b(?:school|kindergarten))\s+(?:education(?:al)?\s+)?group$", re.I)
+_JOIN_BEFORE = re.compile(
+    r"^[\s,]*(?:\w+\s+){0,2}?(?:compos\w*|form(?:s|ed)?|make up|made up|constitut\w*|join(?:s|ed)?|"
+    r"jointly (?:set up|establish\w*|form\w*))\s+(?:the\s+|a\s+|an\s+)?(?:new\s+)?$",
+    re.I,
+)
+
+
+def _joining(text: str, before: list[Mention], group: Mention) -> list[Mention]:
+    """Schools named before a group that they form or join: "A, B and C composed the X Education Group",
+    "the new A school joins the X Education Group as a member school".
+
+    >>> t = "A School and B School formed the X Education Group."
+    >>> a, b = Mention(Span(0, 8), "A School", "School"), Mention(Span(13, 21), "B School", "School")
+    >>> [m.surface for m in _joining(t, [a, b], Mention(Span(33, 50), "X Education Group", "EducationGroup"))]
+    ['A School', 'B School']
+    """
+    if not before or not _JOIN_BEFORE.match(text[before[-1].span.end : group.span.start]):
+        return []
+    run = [before[-1]]
+    for s in reversed(before[:-1]):
+        if not re.fullmatch(r"\s*(?:,|and|、)\s*(?:and\s+)?(?:the\s+)?", text[s.span.end : run[0].span.start]):
+            break
+        run.insert(0, s)
+    return run
+
+
+_EPONYM = re.compile(r"(.+?\b(?:school|kindergarten))\s+(?:education(?:al)?\s+)?group(?:\s+(?:in|of)\s+.+)?$", re.I)
 
 
 def _eponymous_school(group: Mention) -> Mention | None:
@@ -814,7 +901,8 @@ _TITLE = re.compile(
 
 
 _HEAD_OF = re.compile(
-    r"^,?\s*(?:the\s+)?(?:party\s+secretary\s+and\s+)?(?:principal|president|headmaster|head|director)\s+of\s+(?:the\s+)?$",
+    r"^,?\s*(?:the\s+)?(?:party\s+secretary\s+and\s+)?(?P<group>(?:president|head|director|principal)\s+of\s+the\s+"
+    r"(?:education(?:al)?\s+)?group\s+and\s+(?:the\s+)?)?(?:principal|president|headmaster|head|director)\s+of\s+(?:the\s+)?$",
     re.I,
 )
 _TITLE_OF_BEFORE = re.compile(r"\b(?:director|head|chief|secretary|principal|president)\s+of\s+(?:the\s+)?$", re.I)
@@ -836,9 +924,9 @@ def _heads(text: str, here: list[Mention], sent: Span, everything: list[Mention]
     bodies = [m for m in here if m.kind == "GovernmentBody"]
     for p in people:
         for s in (m for m in here if m.kind in ("School", "EducationGroup") and m.span.start >= p.span.end):
-            if _HEAD_OF.match(text[p.span.end : s.span.start]):
+            if hm := _HEAD_OF.match(text[p.span.end : s.span.start]):
                 yield Fact(p, "heads", s, sent)
-                tail = _HEAD_OF_GROUP.match(text, s.span.end, sent.end)
+                tail = _HEAD_OF_GROUP.match(text, s.span.end, sent.end) or hm.group("group")
                 groups = [g for g in everything if g.kind == "EducationGroup" and g.span.end <= s.span.start]
                 own = [g for g in groups if s.surface.lower() in g.surface.lower()]
                 if tail and s.kind == "School" and (own or groups):
