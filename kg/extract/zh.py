@@ -92,7 +92,7 @@ HEAD_TITLES = (
     "党组书记", "党委书记", "党工委书记", "局长", "副局长", "主任", "副主任", "书记", "厅长", "副厅长", "部长",
     "市长", "副市长", "区长", "副区长", "县长", "副县长", "主席", "院长",
 )  # fmt: skip
-OTHER_TITLES = ("校长", "总校长", "园长", "执行校长", "记者", "通讯员", "编辑", "摄影", "一级巡视员", "巡视员", "委员")
+OTHER_TITLES = ("校长", "总校长", "园长", "执行校长", "记者", "通讯员", "一级巡视员", "巡视员", "委员")
 LEAD_WORDS = ("牵头校", "牵头学校", "龙头校", "领航校", "核心校", "总校", "领衔校", "牵头单位", "盟主校")
 MEMBER_WORDS = ("成员校", "成员学校", "成员单位", "分校", "加盟校", "联盟校", "紧密型成员校", "成员")
 POLICY_SUFFIXES = (
@@ -502,8 +502,15 @@ def _inside_word(text: str, start: int, end: int) -> bool:
     name = text[start:end]
     if name.endswith(("市", "区", "县", "旗")):
         return False
-    after = text[end : end + 2]
-    return bool(re.match(r"久安|山区|路|街|大道|南路|北路|东路|西路", after))
+    after = text[end : end + 4]
+    return bool(_GLUED_AFTER_AREA.match(after))
+
+
+_GLUED_AFTER_AREA = re.compile(
+    r"久安|山区|路|街|大道|南路|北路|东路|西路"
+    r"|道(?:[小中]学|幼儿园|学校|街|社区|[0-9]+号)"  # 上海道小学: a road (天津 roads are 道)
+    r"|(?:师范|理工|科技|交通|工业|农业|医科|财经|外国语|体育|艺术)?(?:大学|学院)"  # 北京师范大学: an institution
+)
 
 
 @cache
@@ -610,7 +617,7 @@ def _find_bodies(doc: _Doc) -> None:
         start, end = m.start(), m.end()
         area = areas.get(start)
         if area is not None:
-            doc.add(area.span.start, end, "GovernmentBody", ("area", area.surface))
+            doc.add(_name_head(doc, area), end, "GovernmentBody", ("area", area.surface))
             continue
         prefix = text[start - 1 : start] if start else ""
         if (
@@ -622,12 +629,27 @@ def _find_bodies(doc: _Doc) -> None:
         elif m.group() in ("区委", "县委", "市委") and (start == 0 or text[start - 1] in "、，,（(“ \n在和与。；;！？"):
             doc.add(start, end, "GovernmentBody", ("abbrev", ABBREV_BODIES[m.group()[0]]))
     for name in STANDALONE_BODIES:
-        for m in re.finditer(re.escape(name), text):
+        for m in re.finditer(re.escape(name) + "(?!门)", text):  # 教育部门 is any education authority
             doc.add(m.start(), m.end(), "GovernmentBody")
     for m in re.finditer(r"(省)(教育厅|人民政府|政府)", text):
         prov = _province_pattern().search(text, max(0, m.start() - 3), m.start() + 1)
         start = prov.start() if prov and prov.end() == m.end(1) else m.start()
         doc.add(start, m.end(), "GovernmentBody")
+
+
+def _name_head(doc: _Doc, area: Mention) -> int:
+    """Where a name opening with ``area`` starts: the city and province named right before it count too.
+
+    赣州市|章贡区|教育局 and 贵州|贵安新区|党工委 are written whole; the area stays the district's.
+    """
+    start = area.span.start
+    city = next((c for c in doc.of_kind("City") if c.span.end == start), None)
+    if city is not None and area.kind == "District" and area.hint("city") == city.hint("city"):
+        start = city.span.start
+    prov = _province_pattern().search(doc.text, max(0, start - 3), start)
+    if prov is not None and prov.end() == start:
+        start = prov.start()
+    return start
 
 
 # ----------------------------------------------------------------------------- schools and groups
@@ -689,11 +711,15 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
     if lo == suffix_start:
         return suffix_start
     pos = suffix_start
+    anchor = _area_anchor(doc, lo, suffix_start)
     for word, flag in reversed(_name_words(doc, lo, suffix_start)):
         left = text[lo : pos - len(word)]
-        if _road_or_ordinal(word, left):
+        if _road_or_ordinal(word, left) or (anchor is not None and pos - len(word) >= anchor):
             pos -= len(word)
             continue
+        if word.startswith(MEASURE_CHARS) and re.search(rf"[{_NUMERAL}多余]$", left):
+            pos -= len(word) - 1  # 137|所中|小学: the measure word of a count, not a name
+            break
         if word in STOP or _is_stop_flag(word, flag):
             break
         if len(word) > 1 and word[0] in "和与及或" and word[:2] not in _known_words_with_function_head():
@@ -707,6 +733,36 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
     return pos
 
 
+MEASURE_CHARS = ("所", "个", "家", "座", "名")
+_SCHOOL_TAIL = re.compile("(?:" + "|".join(sorted(SCHOOL_SUFFIXES, key=len, reverse=True)) + ")$")
+_ANCHOR_HEAD = "也还都均已再又就才仍共全各每该本其这那所个"
+
+
+def _area_anchor(doc: _Doc, lo: int, suffix_start: int) -> int | None:
+    """Where a short core right after an area mention starts (瑞金市|红都|实验学校), else None.
+
+    jieba may cut such a core into odd pieces (红/a 都/d); two to four characters glued to an
+    area and to a suffix, none of them a function word, a verb or a number, are a proper name.
+    """
+    for a in doc.areas()[bisect_left(doc.area_starts(), lo) :]:
+        if a.span.start >= suffix_start:
+            break
+        core = doc.text[a.span.end : suffix_start]
+        core = core[: len(core) - len(m.group())] if (m := _SCHOOL_TAIL.search(core)) else core  # ...|学校|教育集团
+        if not 2 <= len(core) <= 4:
+            continue
+        if core[0] in _ANCHOR_HEAD or set(core) & FUNCTION_CHARS or not re.fullmatch(rf"[{_CJK}]+", core):
+            continue
+        words = _cut(core)
+        if any(
+            w.word in STOP or w.word in DESCRIPTIVE or w.flag == "m" or (w.flag.startswith("v") and len(w.word) > 1)
+            for w in words
+        ) or all(w.word in GENERIC for w in words):
+            continue
+        return a.span.end
+    return None
+
+
 def _name_words(doc: _Doc, lo: int, hi: int) -> list[_W]:
     """(word, flag) of ``text[lo:hi]``, area mentions kept whole (肇庆新区|长利, not 新|区长|利)."""
     out: list[_W] = []
@@ -717,7 +773,7 @@ def _name_words(doc: _Doc, lo: int, hi: int) -> list[_W]:
             break
         if a.span.start >= pos and a.span.end <= hi:
             out += _cut(doc.text[pos : a.span.start])
-            out.append(_W(a.surface, "ns"))
+            out.append(_W(a.surface, AREA_FLAG))
             pos = a.span.end
     out += _cut(doc.text[pos:hi])
     return out
@@ -726,6 +782,9 @@ def _name_words(doc: _Doc, lo: int, hi: int) -> list[_W]:
 class _W(NamedTuple):
     word: str
     flag: str
+
+
+AREA_FLAG = "ns-area"  # an area mention among name words (jieba's own ns words, 云|石山乡, are proper words)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -743,6 +802,8 @@ def _road_or_ordinal(word: str, left: str) -> bool:
         return False
     if word.endswith(("路", "街", "巷", "大道")) and len(word) >= 2:
         return True
+    if word in ("道", "路", "街", "巷") and re.search(rf"[{_CJK}]$", left) and left[-1] not in _NUMERAL + "每各这该":
+        return True  # 上海|道|小学: jieba reads the road character as a measure word
     return bool(_NUMERAL_RUN.fullmatch(word) and _ORDINAL_OPEN.search(left))
 
 
@@ -816,7 +877,7 @@ def _is_named(doc: _Doc, start: int, suffix_start: int, *, school: bool = False)
     if not core:
         return False
     if _area_of_name(doc, start, suffix_start) is not None:
-        rest = [w for w, f in _name_words(doc, start, suffix_start) if f != "ns" or w in DESCRIPTIVE]
+        rest = [w for w, f in _name_words(doc, start, suffix_start) if f != AREA_FLAG or w in DESCRIPTIVE]
         return not rest or not all(w in DESCRIPTIVE or w in GENERIC - {"民族", "实验", "外国语", "附属"} for w in rest)
     if re.search(r"第[零〇一二两三四五六七八九十百0-9]+", core):
         return True
@@ -978,14 +1039,19 @@ _AFTER_NAME = re.compile(
 )
 
 
+_TITLE_AFTER_SURNAME = re.compile(
+    r"(?:局长|校长|园长|院长|主任|书记|部长|厅长|处长|科长|市长|区长|县长|镇长|乡长|主席|老师|教师|教授|先生|女士|同志|同学|师傅)"
+)
+
+
 def _person_name(cand: str) -> str | None:
     """The personal name at the start of ``cand`` (surname + one or two characters).
 
     >>> _person_name("邓文华表示，"), _person_name("王丽表示"), _person_name("周明远介绍")
     ('邓文华', '王丽', '周明远')
     """
-    if not cand or cand[0] not in _surnames():
-        return None
+    if not cand or cand[0] not in _surnames() or _TITLE_AFTER_SURNAME.match(cand, 1):
+        return None  # 刘局长 / 王老师: a surname and a title, the person named elsewhere
     for size in (3, 2):  # a speech verb right after settles the length (邓文华|表示, not 邓|文华|华表)
         name = cand[:size]
         if len(name) == size and _AFTER_NAME.match(cand, size) and re.fullmatch(rf"[{_CJK}]+", name):
