@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -52,6 +53,8 @@ def _child(inputs: list[str], store: str, jobs: int) -> dict[str, Any]:
     from kg.pipeline import build
 
     timers = _Timers()
+    if os.environ.get("BENCH_NO_ANALYSIS"):
+        kg.pipeline._refresh_analysis = lambda store: None  # measure the per-article pipeline alone
     for mod, name, key in [(kg.store, "replace_article", "write"), (kg.mapping, "to_quads", "map"),
                            (kg.pipeline, "process_article", "extract"), (kg.pipeline, "_refresh_analysis", "analysis"),
                            (kg.store, "stats", "stats"), (kg.remote, "replace_article", "write"),
@@ -77,12 +80,17 @@ def _tree_rss(proc: Any) -> int:
     return total
 
 
-def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, timeout: float = 7200) -> dict[str, Any]:
-    """Build ``inputs`` into ``store`` in a child process; timings, counts and peak RSS (MiB)."""
+def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, timeout: float = 7200,
+                  analysis: bool = True) -> dict[str, Any]:
+    """Build ``inputs`` into ``store`` in a child process; timings, counts and peak RSS (MiB).
+
+    ``analysis=False`` leaves out the analysis-graph refresh at the end of the build.
+    """
     import psutil
 
     cmd = [sys.executable, "-m", "bench.build", str(store), str(jobs), *map(str, inputs)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    env = {**os.environ, **({} if analysis else {"BENCH_NO_ANALYSIS": "1"})}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
     ps, peak, deadline = psutil.Process(proc.pid), 0, time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
         try:
@@ -94,7 +102,8 @@ def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, t
     if proc.returncode != 0:
         raise RuntimeError(f"build child failed ({proc.returncode}):\n{err[-3000:]}")
     result = json.loads(out.strip().splitlines()[-1])
-    result.update(jobs=jobs, peak_rss_mib=round(peak / 2**20, 1), command="python " + " ".join(cmd[1:]))
+    prefix = "" if analysis else "BENCH_NO_ANALYSIS=1 "
+    result.update(jobs=jobs, peak_rss_mib=round(peak / 2**20, 1), command=prefix + "python " + " ".join(cmd[1:]))
     return result
 
 

@@ -106,7 +106,9 @@ def _http(h: dict[str, Any]) -> str:
     mem = "; ".join(f"{name}: {m}" for name, m in h.get("memory_mib", {}).items())
     cmds = "\n".join(f"    {c}" for c in h["commands"].values())
     return (f"## HTTP: `kg serve` vs `oxigraph serve-read-only --union-default-graph`\n\nStore: {h['quads']:,} quads "
-            f"(oxigraph serves a checkpoint copy). Label looked up: `{h['label']}`.\n\n" + table(head, rows) +
+            f"(oxigraph serves a checkpoint copy). Label looked up: `{h['label']}`. Named queries left out of "
+            f"the load (slower than 1 s in process, or failed): {', '.join(h.get('skipped_slow', [])) or 'none'}."
+            "\n\n" + table(head, rows) +
             f"\nResident memory per process after the load (MiB): {mem}\n\nServers:\n\n{cmds}\n\n")
 
 

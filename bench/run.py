@@ -1,6 +1,6 @@
 """The benchmark session: corpora -> builds -> named queries -> HTTP side by side -> profiles -> report.
 
-``python -m bench`` (quick: 300 and 1000 articles, a few minutes) or ``python -m bench --full``
+``python -m bench`` (quick: 100 and 200 articles, about ten minutes) or ``python -m bench --full``
 (10^3, 10^4, 10^5).  Every step records the command that reproduces it; a failing step is
 reported in the markdown and the session goes on.
 
@@ -29,7 +29,7 @@ from .build import jieba_floor, measure_build
 __all__ = ["main", "parse_args", "run"]
 
 REPO = Path(__file__).resolve().parent.parent
-QUICK_SIZES = [100, 300]
+QUICK_SIZES = [100, 200]
 FULL_SIZES = [1000, 10_000, 100_000]
 STEPS = ("build", "jobs", "floor", "remote", "queries", "http", "profile")
 
@@ -48,6 +48,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loadgen", choices=["python", "wrk", "both"], default="python")
     p.add_argument("--skip", default="", help="steps to skip, e.g. jobs,floor (of: " + " ".join(STEPS) + ")")
     p.add_argument("--profile-articles", type=int, default=200)
+    p.add_argument("--no-analysis", action="store_true",
+                   help="leave the analysis-graph refresh (quadratic betweenness today) out of every build")
     args = p.parse_args(argv)
     args.sizes = args.sizes or (FULL_SIZES if args.full else QUICK_SIZES)
     args.jobs_size = args.jobs_size or (10_000 if args.full else max(args.sizes))
@@ -95,7 +97,7 @@ def _build(args: argparse.Namespace, n: int, jobs: int, langs: tuple[str, ...] =
     cdir = _corpus_dir(args, n)
     store = args.workdir / f"store-n{n}-j{jobs}-{'-'.join(langs)}"
     shutil.rmtree(store, ignore_errors=True)
-    result = measure_build(_inputs(cdir, langs), store, jobs=jobs)
+    result = measure_build(_inputs(cdir, langs), store, jobs=jobs, analysis=not args.no_analysis)
     counts = json.loads((cdir / ".done").read_text())
     result.update(size=n, langs="+".join(langs), store=str(store), chars=sum(counts[f"chars_{x}"] for x in langs))
     return result
@@ -142,7 +144,8 @@ def _remote(s: Session) -> dict[str, Any]:
         from .http import _wait
 
         _wait(port, "/query?query=ASK%7B%7D", proc)
-        result = measure_build(_inputs(_corpus_dir(s.args, n)), f"http://127.0.0.1:{port}", jobs=1)
+        url = f"http://127.0.0.1:{port}"
+        result = measure_build(_inputs(_corpus_dir(s.args, n)), url, jobs=1, analysis=not s.args.no_analysis)
         result.update(size=n, langs="en+zh (remote)", server="oxigraph " + " ".join(cmd[1:]))
     finally:
         proc.terminate()
