@@ -131,7 +131,7 @@ NOUN_UNITS = (
     ("学子", "student"), ("孩子", "student"), ("教师", "teacher"), ("老师", "teacher"), ("师生", "person"),
     ("班", "class"), ("集团", "group"), ("课程", "course"), ("学校", "school"), ("小学", "school"),
     ("中学", "school"), ("高中", "school"), ("初中", "school"), ("共同体", "group"), ("联盟", "group"),
-    ("教共体", "group"),
+    ("教共体", "group"), ("教联体", "group"), ("联合体", "group"),
 )  # fmt: skip
 CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n]")
 
@@ -1224,6 +1224,21 @@ def _find_figures(doc: _Doc) -> None:
     for base, n in found:
         if not n.is_year and (obs := _observation(doc, n, base, years)) is not None:
             doc.observations.append(obs)
+    _drop_headline_repeats(doc)
+
+
+def _drop_headline_repeats(doc: _Doc) -> None:
+    """A figure of the headline that the body states again is one figure (the body's sentence kept)."""
+    title = doc.article.title.strip()
+    head_end = doc.text.find(title) + len(title) if title and title in doc.text[: len(title) + 40] else 0
+    if not head_end:
+        return
+    body = [o for o in doc.observations if o.evidence.start >= head_end]
+
+    def repeated(o: Observation) -> bool:
+        return any(b.value == o.value and (b.unit == o.unit or "other" in (b.unit, o.unit)) for b in body)
+
+    doc.observations[:] = [o for o in doc.observations if o.evidence.start >= head_end or not repeated(o)]
 
 
 _NUMERAL_CHAR = re.compile(r"[0-9０-９零〇一二两三四五六七八九十]")
@@ -1276,12 +1291,27 @@ def _unit_after(text: str, end: int, n: NumberMatch) -> tuple[str | None, int]:
     after = text[end : end + 5]
     m = re.match(r"\s*(?:多|余)?", after)
     skip = m.end() if m else 0
+    shared = _COORDINATED.match(text, end)
+    if shared and shared.group(1) in ("个百分点", "%", "％"):  # 2.1个和1.8个百分点: the unit both share
+        return CLASSIFIERS[shared.group(1)], end + (1 if text[end] == "个" else 0)
     for word in _CLASSIFIERS_LONGEST_FIRST:
         if after[skip:].startswith(word):
             if word == "名" and re.match(r"名(?:校|师(?!生)|优|列|额|单|称|牌)", after[skip:]):
                 return None, end
+            if word == "位" and after[skip:].startswith("位一体"):
+                return None, end  # 三位一体 is an idiom
             return CLASSIFIERS[word], end + skip + len(word)
+    if (
+        _SCORE.match(text, end)
+        and n.text.isascii()
+        and not re.search(r"[点时:：]$", text[max(0, end - len(n.text) - 1) : end - len(n.text)])
+    ):
+        return "other", end + 1  # 平均分提高了12.6分: score points
     return None, end
+
+
+_COORDINATED = re.compile(r"个?(?:和|与|及|、|至|到|或|—|-|~|～)[0-9]+(?:\.[0-9]+)?(个百分点|%|％)")
+_SCORE = re.compile(r"分(?:[，,。；;、）)]|$|以上|左右|的)")
 
 
 _CLASSIFIERS_LONGEST_FIRST = tuple(sorted(CLASSIFIERS, key=len, reverse=True))
