@@ -356,8 +356,8 @@ def _parse_en(text: str, context: frozenset[str]) -> NameParts:
 
 
 def _road_name(tokens: list[str], used: int) -> bool:
-    """A bare place word before "road"/"street" names the road, not the school's area
-    ("Changqing Road Primary School" is not in 长清区).
+    """A bare place word before "road"/"street" (or "town"/"village") names the road (the town), not the
+    school's area ("Changqing Road Primary School" is not in 长清区, "Huayuan town" is no 花垣县).
 
     >>> _road_name(["changqing", "road", "primary", "school"], 1), _road_name(["jianghan", "district", "x"], 2)
     (True, False)
@@ -365,7 +365,7 @@ def _road_name(tokens: list[str], used: int) -> bool:
     return 0 < used < len(tokens) and tokens[used] in _ROAD_WORDS and tokens[used - 1] not in _DIV_WORDS
 
 
-_ROAD_WORDS = frozenset({"road", "street", "avenue", "lane", "lu", "jie"})
+_ROAD_WORDS = frozenset({"road", "street", "avenue", "lane", "lu", "jie", "town", "township", "village"})
 
 
 def _en_piece(tokens: list[str], i: int) -> tuple[int, str | None]:
@@ -518,15 +518,17 @@ def resolve(extraction: Extraction) -> Resolution:
     art = extraction.article
     context = _city_context(extraction.mentions, art.lang)
     default = main_area(extraction, context)
-    keys: dict[Mention, str] = {}
-    for m in extraction.mentions:
-        keys[m] = _key_of(m, art.lang, context, default)
-    keys = _merge_unprefixed(keys)
+    named = {m: _key_of(m, art.lang, context, default) for m in extraction.mentions}
+    implied = [m for f in extraction.facts for m in (f.subject, f.object)] + [o.about for o in extraction.observations]
+    for m in implied:  # mentions made by relations ("X School Education Group" -> its lead "X School")
+        named.setdefault(m, _key_of(m, art.lang, context, default))
+    merged = _merge_unprefixed(named)
+    keys = {m: merged[m] for m in extraction.mentions}
     entities = _entities(keys, art.lang)
     mentions = tuple(sorted({(m.span, k) for m, k in keys.items()}))
 
     def key(m: Mention) -> str:
-        return keys.get(m) or _key_of(m, art.lang, context, default)
+        return merged[m]
 
     facts = tuple(
         sorted(

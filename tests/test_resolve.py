@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from kg.model import Article, Extraction, Mention, Span
-from kg.resolve import name_key, resolve
+from kg.resolve import Area, area_of, name_key, resolve
 
 # fmt: off
 SAME = [
@@ -44,3 +44,36 @@ def test_resolve_order_independent_and_labels():
     assert ent.extra == (("adminCode", "410302"),)
     assert dict(ent.labels)["zh"] == "老城区"
     assert ("en", "old city district") in ent.alt_labels
+
+
+def test_area_first_name_keeps_its_key_over_a_trailing_district():
+    assert name_key("School", "Luoyang No. 50 Middle School in Laocheng District", "en") == name_key(
+        "School", "洛阳市第五十中学", "zh"
+    )
+    assert name_key("School", "The No. 50 Middle School in Luoyang city", "en") == "School/luoyang-no-50-middle-school"
+
+
+def test_new_area_apostrophes_and_towns():
+    assert name_key("District", "Guian new area", "en") == name_key("District", "贵安新区", "zh")
+    assert name_key("District", "guiyang guian new area", "en") == name_key("District", "贵安新区", "zh")
+    assert area_of("Lu'an city", "en").part == area_of("luan city", "en").part == "luan"
+    assert name_key("School", "Huayuan town primary school", "en") == "School/huayuan-town-primary-school"
+
+
+def test_sub_area_must_lie_in_the_city_before_it():
+    """新店区 is in 新北市, so "Fuzhou Xindian middle school" is not keyed under it."""
+    assert "xindian" not in (area_of("fuzhou xindian", "en") or Area("", "")).part
+
+
+def test_mentions_made_by_facts_join_the_area_prefixed_name():
+    """A lead school implied by its group's name ("Longxiang Primary School Education Group") is the same
+    school as the area-prefixed one named in the article."""
+    from kg.model import Fact
+
+    text = "Zhengdong New District Longxiang Primary School. Longxiang Primary School Education Group."
+    school = Mention(Span(0, 47), text[0:47], "School")
+    group = Mention(Span(49, 89), text[49:89], "EducationGroup")
+    lead = Mention(Span(49, 73), text[49:73], "School")
+    ex = Extraction(_article(text), mentions=(school, group), facts=(Fact(group, "leadSchool", lead, Span(49, 90)),))
+    (fact,) = resolve(ex).facts
+    assert fact.object == "School/zhengdong-new-district-longxiang-primary-school"

@@ -37,7 +37,7 @@ from ..lexicon import (
     surnames,
 )
 from ..model import Article, Extraction, Fact, Mention, Observation, Span
-from ..resolve import _city_context, _en_generic, area_of, main_area, parse_name
+from ..resolve import _city_context, _en_generic, area_of, main_area, name_key, parse_name, uninverted
 from .base import clean_measure, dedupe_mentions, sentence_at, unit_of, year_in
 
 __all__ = ["EnExtractor"]
@@ -331,7 +331,21 @@ class EnExtractor:
                 mention = self._named(text, sent, m, kind)
                 if mention:
                     out.append(mention)
-        return out
+        return out + [g for s in out if s.kind == "School" and (g := self._group_of(text, sent, s))]
+
+    def _group_of(self, text: str, sent: Span, school: Mention) -> Mention | None:
+        """ "The group of the No. 3 Middle School in X county": the group named after that school."""
+        m = re.search(
+            r"(?:^|(?<=\bthe )|(?<=\bThe ))group\s+of\s+(?:the\s+)?$", text[sent.start : school.span.start], re.I
+        )
+        if m is None:
+            return None
+        start = sent.start + m.start()
+        name = uninverted(school.surface) or school.surface
+        hints: tuple[tuple[str, str], ...] = ()
+        if parse_name(name, "en", self._context).area is not None:
+            hints = (("key", name_key("EducationGroup", f"{name} education group", "en", self._context)),)
+        return Mention(Span(start, school.span.end), text[start : school.span.end], "EducationGroup", hints)
 
     def _named(self, text: str, sent: Span, m: re.Match[str], kind: str) -> Mention | None:
         start = _extend_left(text, sent, m.start())
@@ -415,6 +429,12 @@ class EnExtractor:
         out = []
         for regex, pid, theme in _policy_regexes():
             for m in regex.finditer(text, sent.start, sent.end):
+                if code := re.search(
+                    r"(?<![\w+])\d+\+(?:\d+|N|X)\s+$", text[max(sent.start, m.start() - 8) : m.start()]
+                ):
+                    start = m.start() - len(code.group())  # unquoted "5+2 after-school service"
+                    out.append(Mention(Span(start, m.end()), text[start : m.end()], "Policy"))
+                    continue
                 if theme and not _framed_as_policy(text, m.start(), m.end()):
                     continue
                 out.append(Mention(Span(m.start(), m.end()), m.group(), "Policy", (("canonical", pid),)))
@@ -604,7 +624,11 @@ def _drop_overlaps(mentions: tuple[Mention, ...]) -> Iterator[Mention]:
                 nested = k.span.start <= m.span.start and m.span.end <= k.span.end
                 if nested and m.kind in ("City", "District", "Province") and k.kind != m.kind:
                     continue
-                if nested and m.kind == k.kind == "School" and _CAMPUS_OF.search(k.surface[: m.span.start - k.span.start]):
+                if (
+                    nested
+                    and m.kind == k.kind == "School"
+                    and _CAMPUS_OF.search(k.surface[: m.span.start - k.span.start])
+                ):
                     continue  # the parent school of "the Linjiang branch campus of X Kindergarten"
                 clash = True
                 break
@@ -746,8 +770,8 @@ _LEAD_AFTER = re.compile(
     r"\s*(?:as|is)\s+(?:the\s+|a\s+)?(?:group\s+)?(?:lead(?:ing)?|core|head|main|leader)\s+school", re.I
 )
 _LEAD_BEFORE = re.compile(
-    r"(?:\bled by|\b(?:lead(?:ing)?|core|head|main) school is|\bas (?:the |a )?(?:lead(?:ing)?|core|head|main) school,?)"
-    r"\s+(?:the\s+)?$",
+    r"(?:\bled by|\b(?:lead(?:ing)?|core|head|main) school is"
+    r"|\bas (?:the |a )?(?:lead(?:ing)?|core|head|main) school,?)\s+(?:the\s+)?$",
     re.I,
 )
 _MEMBERSHIP = re.compile(r"member|includ|consist|compos|led by|(?:core|lead|leading|head) school|branch", re.I)
@@ -969,6 +993,7 @@ def _figures(
     end = article.body_end if article.body_end is not None else len(text)
     taken = [m.span for m in mentions]
     last_year: dict[int, int] = {}
+    seen: set[tuple] = set()
     for sent in sentences:
         if sent.start >= end:
             break
@@ -980,17 +1005,25 @@ def _figures(
             s, e = sent.start + n.start, sent.start + n.end
             if n.is_ordinal or n.is_year or n.value == 0 or any(t.start <= s < t.end for t in taken):
                 continue
-            if _SKIP_AFTER.match(text[e : e + 12]) or text[max(0, s - 1) : s] in '+“"-–':
+            age = _AGE.search(text[max(sent.start, s - 70) : s]) and re.match(r"\s*years?\b", text[e : e + 8])
+            if not age and _SKIP_AFTER.match(text[e : e + 12]) or text[max(0, s - 1) : s] in '+“"-–':
                 continue
             if re.match(r"\.\s*\S", text[e : e + 3]) and re.search(r"(?:^|[.!?。:：]\s*)$", text[sent.start : s]):
                 continue  # list numbering: "... reached 100%.3. Professional ..."
             spelled = n.text.isalpha()
             if spelled and (n.value == 1 or _DETERMINER.search(text[max(sent.start, s - 12) : s])):
                 continue  # "one school, one case", "the two schools" (a reference, not a count)
-            fig = _figure(text, s, e, sent, n.is_percent, n.value)
+            fig = (
+                ("year", "average age", e + len(age.group()))
+                if age
+                else _figure(text, s, e, sent, n.is_percent, n.value)
+            )
             if fig is None or home is None:
                 continue
             unit, measure, qend = fig
+            if (n.value, unit) in seen and _DETERMINER.search(text[max(sent.start, s - 12) : s]):
+                continue  # "the 6 new schools have ...": the figure given before, referred to again
+            seen.add((n.value, unit))
             if spelled and unit in ("other", "place"):
                 continue  # "three key tasks", "in four places": number words without a counted noun
             year = y or last_year.get(line)
@@ -1015,6 +1048,7 @@ def _drop_title_repeats(text: str, title: str, obs: list[Observation]) -> list[O
     return [o for o in obs if o.evidence.start > line_end or (o.value, o.unit) not in body]
 
 
+_AGE = re.compile(r"\baverage age\b[^.;,]*\b(?:to|of|is|was|at)\s+(?:about\s+)?$", re.I)
 _DETERMINER = re.compile(r"\b(?:the|these|those|both|all|its|their|our)\s+$", re.I)
 _NOUN = re.compile(r"[A-Za-z][A-Za-z\-]*")
 _LIST_NEXT = re.compile(
@@ -1141,4 +1175,6 @@ def _unit_before(text: str, sent: Span, s: int, value) -> str | None:
         unit = _unit_word(w, value)
         if unit and unit != "year":
             return unit
+    if _NUMBER_OF.search(clause) and re.search(r"\b(?:from|to|by)\s+(?:\d[\d,.]*\s+to\s+)?$", clause):
+        return "other"  # "the number of training institutions dropped from 146 to 9"
     return None
