@@ -695,6 +695,31 @@ def _find_schools_and_groups(doc: _Doc) -> None:
             doc.add(start, camp.end(), "School", ("campusOf", text[start:end]))
         doc.add(start, end, "School")
         taken.append((start, end))
+    _find_bare_branches(doc)
+
+
+_BARE_BRANCH = re.compile(
+    rf"(?<=[、，,：:（(和与及])([{_CJK}]{{2,4}})(?:分校|校区|分园)(?=[、，,。；;和与及）)为等]|$)"
+)
+
+
+def _find_bare_branches(doc: _Doc) -> None:
+    """后溪分校、灌口分校为分校: branches named by their place alone, in a sentence about a group's 总校/分校."""
+    text = doc.text
+    if "分校" not in text and "校区" not in text and "分园" not in text:
+        return
+    for m in _BARE_BRANCH.finditer(text):
+        core = m.group(1)
+        if doc.covered(m.start(), m.end()) or core in GENERIC or core in DESCRIPTIVE or set(core) & FUNCTION_CHARS:
+            continue
+        if any(w.word in STOP or w.flag[:1] in "mrdpcuq" or w.flag == "v" or w.word in GENERIC for w in _cut(core)):
+            continue
+        sent = doc.sentence(m.start())
+        if "总校" not in text[sent.start : sent.end] and not any(
+            sent.start <= g.span.start < sent.end for g in doc.of_kind("EducationGroup")
+        ):
+            continue
+        doc.add(m.start(), m.end(), "School")
 
 
 def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> int | None:
@@ -909,6 +934,12 @@ def _is_named(doc: _Doc, start: int, suffix_start: int, *, school: bool = False)
 def _find_policies(doc: _Doc) -> None:
     text = doc.text
     seen: list[tuple[int, int]] = []
+    for m in _QUOTED_POLICY.finditer(text):  # “家校社协同育人‘携手’计划” is a plan of its own, not 家校社协同育人
+        inner = m.group(1)
+        if not m.group(2) and inner.endswith(_PLAN_SUFFIXES) and not set(inner) & set("、，,。"):
+            if any(alias in inner and alias != inner for alias, _ in _policy_aliases()):
+                doc.add(m.start(1), m.end(1), "Policy", ("quoted", inner))
+                seen.append((m.start(), m.end()))
     for alias, pid in _policy_aliases():
         if alias not in text:
             continue
@@ -937,6 +968,9 @@ def _find_policies(doc: _Doc) -> None:
         if not any(a <= m.start(1) < b for a, b in seen):
             doc.add(m.start(1), m.end(1), "Policy", ("document", "true"))
             seen.append((m.start(), m.end()))
+
+
+_PLAN_SUFFIXES = ("计划", "工程", "行动", "方案", "体系", "模式", "机制", "项目")
 
 
 def _occurrences(text: str, word: str) -> list[int]:
