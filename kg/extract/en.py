@@ -544,13 +544,28 @@ def _thesaurus_at(text: str, pos: int, stop: int) -> int | None:
     return None
 
 
+def _alias_pattern(name: str) -> str:
+    """A thesaurus alias as a regex; a name ending in "+" ("famous school +") must not run on into a word
+    ("famous school + weak school" pairs two schools, it names no model).
+
+    >>> bool(re.search(_alias_pattern("famous school +"), "the famous school + weak school mode"))
+    False
+    >>> bool(re.search(_alias_pattern("famous school +"), 'the "famous school +" model'))
+    True
+    """
+    body = r"[\s\-]*".join(re.escape(w) for w in re.split(r"[\s\-]+", name.strip('"')))
+    if name.endswith("+"):
+        body += r"(?!\s*(?!model\b|mode\b|project\b|programme\b|program\b)[A-Za-z])"
+    return body
+
+
 @cache
 def _policy_regexes() -> tuple[tuple[re.Pattern[str], str, bool], ...]:
     """(regex, thesaurus id, is a broad theme) for every thesaurus row."""
     out = []
     for p in policies():
         names = sorted({a for a in (p.en, *p.en_aliases) if a and a.isascii()}, key=len, reverse=True)
-        body = "|".join(r"[\s\-]*".join(re.escape(w) for w in re.split(r"[\s\-]+", n.strip('"'))) for n in names)
+        body = "|".join(_alias_pattern(n) for n in names)
         out.append((re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I), p.id, p.scope == "theme"))
     return tuple(out)
 
@@ -1026,8 +1041,37 @@ def _figures(
             seen.add((n.value, unit))
             if spelled and unit in ("other", "place"):
                 continue  # "three key tasks", "in four places": number words without a counted noun
-            year = y or last_year.get(line)
+            year = _figure_year(text[sent.start : sent.end], y, article.date)
+            if year is None and y is None:
+                year = last_year.get(line)
             yield Observation(home, measure, n.value, unit, year, Span(s, qend), n.approximate)
+
+
+_RELATIVE_YEAR = re.compile(
+    r"\b(?:(this|last|next)\s+(?:year|autumn|fall|spring|summer|winter|semester|school year)"
+    r"|(?:the\s+)?(previous|past) year)\b",
+    re.I,
+)
+
+
+def _figure_year(sentence: str, stated: int | None, date: str | None) -> int | None:
+    """The year of a figure's sentence: a stated year, else "this year"/"last year"/"next year" read from the
+    article's date; a running total "since 2018" is no figure of 2018.
+
+    >>> _figure_year("this autumn 6 new schools open", None, "2023-09-01")
+    2023
+    >>> _figure_year("last year the county invested 2 billion yuan", None, "2023-05-18") is None
+    False
+    >>> _figure_year("since 2018 has built 37 schools", 2018, "2022-12-02") is None
+    True
+    """
+    if stated is not None:
+        return None if re.search(rf"\bsince\s+(?:the\s+year\s+)?{stated}\b", sentence, re.I) else stated
+    rel = _RELATIVE_YEAR.search(sentence)
+    if rel is None or not date or not re.match(r"(?:19|20)\d\d", date):
+        return None
+    word = (rel.group(1) or rel.group(2)).lower()
+    return int(date[:4]) + {"this": 0, "last": -1, "previous": -1, "past": -1, "next": 1}[word]
 
 
 def _drop_title_repeats(text: str, title: str, obs: list[Observation]) -> list[Observation]:
