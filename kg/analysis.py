@@ -647,8 +647,12 @@ def write_analysis_graph(store: Store, *, seed: int = 0) -> int:
 
     ``kg analyze`` calls it, and ``kg build`` does when articles changed.
     """
+    from .store import article_graphs, articles_fingerprint
+
     quads = analysis_quads(load_graph(store), seed=seed)
     graph = NamedNode(ANALYSIS_GRAPH)
+    # the fingerprint of the articles it was computed from, in the same transaction
+    quads.append(Quad(graph, NamedNode(EDU.contentHash), Literal(articles_fingerprint(article_graphs(store))), graph))
     if store.contains_named_graph(graph):
         store.remove_graph(graph)
     store.extend(quads)

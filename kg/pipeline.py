@@ -153,7 +153,7 @@ def build(
 
     if counts["added"] or counts["replaced"] or _analysis_stale(store, stored):
         if len(stored) <= analysis_auto_max:
-            _refresh_analysis(store, stored)
+            _refresh_analysis(store)
         else:
             events(BuildEvent("analysis graph", "note",
                               f"not refreshed for {len(stored)} articles (> {analysis_auto_max}): run `kg analyze`"))
@@ -211,16 +211,6 @@ def _backend(store):
     return remote
 
 
-def _articles_fingerprint(stored: dict[str, str]) -> str:
-    """One hash over the stored articles and their content hashes."""
-    import hashlib
-
-    from .vocab import ID_NS
-
-    lines = sorted(f"{iri} {h}" for iri, h in stored.items() if iri.startswith(ID_NS + "article/"))
-    return "sha256:" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
-
-
 def _analysis_mark(store: Store) -> list[str]:
     """The article fingerprint(s) recorded in the analysis graph."""
     from pyoxigraph import NamedNode
@@ -234,20 +224,6 @@ def _analysis_mark(store: Store) -> list[str]:
     return [q.object.value for q in store.quads_for_pattern(g, NamedNode(EDU.contentHash), None, g)]
 
 
-def _mark_analysis(store: Store, stored: dict[str, str]) -> None:
-    from pyoxigraph import Literal, NamedNode, Quad
-
-    from .vocab import ANALYSIS_GRAPH, EDU
-
-    fingerprint = _articles_fingerprint(stored)
-    if not isinstance(store, Store):
-        mark = f'<{ANALYSIS_GRAPH}> <{EDU.contentHash}> "{fingerprint}"'
-        store.update(f"INSERT DATA {{ GRAPH <{ANALYSIS_GRAPH}> {{ {mark} }} }}")
-        return
-    g = NamedNode(ANALYSIS_GRAPH)
-    store.add(Quad(g, NamedNode(EDU.contentHash), Literal(fingerprint), g))
-
-
 def _analysis_stale(store: Store, stored: dict[str, str]) -> bool:
     """True when the analysis graph was not rebuilt for the stored articles (a build killed
     after writing articles and before the analysis finished): the next build redoes it."""
@@ -255,13 +231,14 @@ def _analysis_stale(store: Store, stored: dict[str, str]) -> bool:
 
     if not any(iri.startswith(ID_NS + "article/") for iri in stored):
         return False
-    return _analysis_mark(store) != [_articles_fingerprint(stored)]
+    return _analysis_mark(store) != [kgstore.articles_fingerprint(stored)]
 
 
-def _refresh_analysis(store: Store, stored: dict[str, str] | None = None) -> None:
+def _refresh_analysis(store: Store) -> None:
     """Rebuild the analysis graph when facts changed (if the analysis module is present).
 
-    Once it is written, the graph gets the fingerprint of the articles it was computed from.
+    The analysis graph carries the fingerprint of the articles it was computed from
+    (written with it, in one transaction), so a build killed before it finished is redone.
     """
     try:
         if isinstance(store, Store):
@@ -270,9 +247,7 @@ def _refresh_analysis(store: Store, stored: dict[str, str] | None = None) -> Non
             except ImportError:
                 return
             write_analysis_graph(store)
-        elif not _backend(store).write_analysis_graph(store):
-            return
-        if stored:
-            _mark_analysis(store, stored)
+        else:
+            _backend(store).write_analysis_graph(store)
     except Exception:  # noqa: BLE001 - analysis is derived data; the build itself succeeded
         log.warning("analysis graph not refreshed:\n%s", traceback.format_exc())

@@ -36,8 +36,8 @@ from pyoxigraph import (
     QueryTriples,
     RdfFormat,
     Store,
-    Variable,
     Triple,
+    Variable,
     parse,
     serialize,
 )
@@ -51,6 +51,7 @@ __all__ = [
     "open_store",
     "article_hash",
     "article_graphs",
+    "articles_fingerprint",
     "replace_article",
     "remove_article",
     "load_ontology",
@@ -115,6 +116,18 @@ def article_graphs(store: Store) -> dict[str, str]:
     """Map of article IRI -> content hash for every stored article."""
     q = f"SELECT ?a ?h WHERE {{ GRAPH ?g {{ ?a <{EDU.contentHash}> ?h }} }}"
     return {sol["a"].value: sol["h"].value for sol in store.query(q)}
+
+
+def articles_fingerprint(stored: dict[str, str]) -> str:
+    """One hash over the stored articles and their content hashes (see :func:`article_graphs`).
+
+    The analysis graph records the fingerprint it was computed from, so a stale one is noticed.
+
+    >>> articles_fingerprint({}) == articles_fingerprint({"x": "not an article"})
+    True
+    """
+    lines = sorted(f"{iri} {h}" for iri, h in stored.items() if iri.startswith(ID_NS + "article/"))
+    return "sha256:" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def replace_article(store: Store, article_iri: str, quads: Iterable[Quad]) -> None:
