@@ -244,3 +244,14 @@ def test_web_app_graph_store_protocol(tmp_path, client):
     assert c.put("/store?graph=urn:g", data=b"{}", content_type="application/json", headers=auth).status_code == 415
     assert c.delete("/store?graph=urn:g", headers=auth).status_code == 204
     assert c.get("/store?graph=urn:g").status_code == 404
+
+
+def test_web_app_only_web_iris_become_links(client):
+    from pyoxigraph import NamedNode
+
+    from kg.web.common import term_html
+
+    with client.application.test_request_context("/"):
+        assert "<a" not in term_html(NamedNode("javascript:alert(1)"))
+        assert 'href="/id/school/x"' in term_html(NamedNode("https://w3id.org/edukg/id/school/x"))
+        assert 'href="http://example.org/a"' in term_html(NamedNode("http://example.org/a"))

@@ -80,6 +80,8 @@ def term_html(term: Any, labels: dict[str, str] | None = None) -> Markup:
     if isinstance(term, NamedNode):
         label = (labels or {}).get(term.value) or short(term.value)
         href = local_href(term.value) or term.value
+        if not href.startswith(("/", "http://", "https://")):  # javascript:, data: ... are never links
+            return Markup('<span title="{}">{}</span>').format(term.value, label)
         return Markup('<a href="{}" title="{}">{}</a>').format(href, term.value, label)
     if isinstance(term, Literal):
         if term.language:

@@ -19,7 +19,7 @@
 
   function termNode(term) {
     if (!term) { return document.createTextNode(""); }
-    if (term.type === "uri") {
+    if (term.type === "uri" && /^https?:/i.test(term.value)) {
       var a = document.createElement("a");
       a.href = term.value.indexOf(ID_NS) === 0 ? root + "/id/" + term.value.slice(ID_NS.length) : term.value;
       a.textContent = term.value.indexOf(ID_NS) === 0 ? "id:" + term.value.slice(ID_NS.length) : term.value;
