@@ -1011,12 +1011,29 @@ def _clause_subject(doc: _Doc, p: Mention) -> Mention | None:
     """A school or group that opens the sentence of ``p`` and precedes it."""
     sent = doc.sentence(p.span.start)
     cands = [m for m in doc.of_kind("School", "EducationGroup") if sent.start <= m.span.start < p.span.start]
-    opening = [m for m in cands if m.span.start - sent.start <= 3]
+    if not cands:
+        return None
+    clause = doc.clause(p.span.start, p.span.end)
+    if _ADOPTS.match(doc.text, clause.start, p.span.start):  # 组建了X教育集团，……，实行“一长多校”管理
+        groups = [g for g in cands if g.kind == "EducationGroup"]
+        if len(groups) == 1 and _FORMED.search(doc.text, sent.start, groups[0].span.start):
+            return groups[0]
+    # the clause of the policy opens with a school or group (与A不同，B采取的是“…”模式 -> B), else the sentence does
+    opening = [
+        m
+        for m in cands
+        if m.span.start >= clause.start and _CLAUSE_OPEN.fullmatch(doc.text, clause.start, m.span.start)
+    ] or [m for m in cands if m.span.start - sent.start <= 3]
     if opening:
         first = max(opening, key=lambda m: (m.kind == "EducationGroup", m.span.end))
         if not m_has_role(doc, first):
             return first
     return None
+
+
+_ADOPTS = re.compile(r"(?:并|均|统一|全面)?(?:实行|实施|推行|采取|采用)[^，,。；;]{0,2}$")
+_FORMED = re.compile(r"(?:新组建|组建|成立|新成立)了?$")
+_CLAUSE_OPEN = re.compile(r"(?:其中|而|则|同时)?")
 
 
 def m_has_role(doc: _Doc, m: Mention) -> bool:
