@@ -65,7 +65,8 @@ def test_unseen_style_articles_meet_targets():
 def test_second_unseen_set_ratchet():
     """Held-out set 2 (written before the extractor was read: Shandong county, Guangdong district, Hubei new
     district, Zhejiang county-level city, Gansu county cut off mid-sentence, Beijing district; trailing site
-    junk in one).  Scores may only go up: 0.990 / 0.991 / 1.000 when this test was written."""
+    junk in one).  Scores may only go up: 0.990 / 0.991 / 1.000 when this test was written, 0.995 / 0.996 / 1.000
+    after round 4."""
     from pathlib import Path
 
     from kg import store as kgstore
@@ -78,8 +79,8 @@ def test_second_unseen_set_ratchet():
     result = evaluate(st, data)
     report = format_report(result)
     assert len(result["articles"]) == 6, report
-    assert result["entities"]["f1"] >= 0.99, report
-    assert result["relations"]["f1"] >= 0.99, report
+    assert result["entities"]["f1"] >= 0.995, report
+    assert result["relations"]["f1"] >= 0.995, report
     assert result["figures"]["f1"] >= 1.0, report
 
 
