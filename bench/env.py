@@ -1,7 +1,7 @@
 """Machine, load and versions for the report header.
 
 >>> sorted(environment())[:3]
-['cpu', 'cores', 'git']
+['cores', 'cpu', 'git']
 """
 
 from __future__ import annotations

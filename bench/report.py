@@ -3,7 +3,7 @@
 Examples
 --------
 >>> table(["a", "b"], [[1, 2.5]])
-'| a | b |\\n|---|---|\\n| 1 | 2.5 |\\n'
+'| a | b |\\n|---|---|\\n| 1 | 2.500 |\\n'
 """
 
 from __future__ import annotations
