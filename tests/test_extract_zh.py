@@ -219,28 +219,76 @@ def test_extract_zh_seed_against_gold(zh_extractor) -> None:
     assert len(ex.observations) <= len(gold["metrics"]) + 2
 
 
-# ----------------------------------------------------------------------------- held-out Chinese articles
-
-UNSEEN = REPO / "tests" / "data" / "unseen_zh"
+# Invented: names not from any seed or held-out article.
+ROUND3 = (
+    "宁都县新增学位3600个\n\n"
+    "记者：黄局长您好，宁都县今年有哪些举措？\n"
+    "赣州市宁都县教育科技体育局局长曾广平介绍，全县共新增学位3600个，全县86所中小学实现课后服务全覆盖，"
+    "教师由教育部门统一管理。宁都县组建了宁都县翠微实验学校教育集团，由宁都县翠微实验学校任总校，"
+    "东山分校、梅江分校为分校，实行“一长多校”管理。宁都县石上镇中心小学与南昌大学附属中学结对。"
+    "天津市南开区南京道小学来校交流。优良率分别比上年提高3.2个和2.4个百分点，学生平均分提高了8.5分。"
+    "宁都县构建“家校社”三位一体育人格局，实施“双减提质‘领航’计划”。\n"
+)
 
 
 @pytest.fixture(scope="session")
-def unseen_scores(tmp_path_factory) -> dict:
-    """The seven invented articles of other provinces (one cut off, one with site junk), built and scored."""
+def round3(zh_extractor) -> Extraction:
+    return _run(zh_extractor, ROUND3)
+
+
+def test_extract_zh_round3_names(round3) -> None:
+    schools = _names(round3, "School")
+    assert {"宁都县翠微实验学校", "宁都县石上镇中心小学", "东山分校", "梅江分校", "天津市南开区南京道小学"} <= schools
+    assert not {s for s in schools if s.startswith("所")}  # 86|所中小学 is a count
+    assert "宁都县翠微实验学校教育集团" in _names(round3, "EducationGroup")
+    assert "赣州市宁都县教育科技体育局" in _names(round3, "GovernmentBody")
+    assert "教育部" not in _names(round3, "GovernmentBody")  # 教育部门
+    assert _names(round3, "Person") == {"曾广平"}  # 黄局长 is a surname and a title
+    assert not {"南京", "南昌"} & _names(round3, "City")  # a road and a university
+    assert "双减提质‘领航’计划" in _names(round3, "Policy")
+
+
+def test_extract_zh_round3_relations(round3) -> None:
+    members = _facts(round3, "memberOf")
+    assert {("东山分校", "宁都县翠微实验学校教育集团"), ("梅江分校", "宁都县翠微实验学校教育集团")} <= members
+    assert ("宁都县翠微实验学校教育集团", "“一长多校”管理") in _facts(round3, "implements")
+
+
+def test_extract_zh_round3_figures(round3) -> None:
+    figures = [(o.value, o.unit) for o in round3.observations]
+    assert figures.count((Decimal(3600), "place")) == 1  # the headline says it again
+    assert {(Decimal("3.2"), "percentage-point"), (Decimal("2.4"), "percentage-point")} <= set(figures)
+    assert (Decimal("8.5"), "other") in figures
+    assert Decimal(3) not in {v for v, _ in figures}  # 三位一体
+
+
+# ----------------------------------------------------------------------------- held-out Chinese articles
+
+UNSEEN_SETS = {
+    # the first set was written by the engineer who tuned the rules; the second blind, before reading them
+    "unseen_zh": {"entities": 0.95, "relations": 0.95, "figures": 0.95},
+    "unseen_zh2": {"entities": 0.97, "relations": 0.97, "figures": 0.98},
+}
+
+
+@pytest.fixture(scope="session", params=sorted(UNSEEN_SETS))
+def unseen_scores(request, tmp_path_factory) -> tuple[str, dict]:
+    """Invented articles of other provinces (some cut off, some with site junk), built and scored."""
     from kg.evaluate import evaluate
     from kg.pipeline import build
     from kg.store import open_store
 
-    path = tmp_path_factory.mktemp("unseen_zh") / "store"
-    build([UNSEEN], path)
-    return evaluate(open_store(path), UNSEEN)
+    folder = REPO / "tests" / "data" / request.param
+    path = tmp_path_factory.mktemp(request.param) / "store"
+    build([folder], path)
+    return request.param, evaluate(open_store(path), folder)
 
 
 @pytest.mark.parametrize("part", ["entities", "relations", "figures"])
 def test_unseen_articles_meet_the_targets(unseen_scores, part):
-    assert not unseen_scores["absent"]
-    floor = {"entities": 0.95, "relations": 0.95, "figures": 0.95}[part]
-    assert unseen_scores[part]["f1"] >= floor, unseen_scores["articles"]
+    name, scores = unseen_scores
+    assert not scores["absent"]
+    assert scores[part]["f1"] >= UNSEEN_SETS[name][part], scores["articles"]
 
 
 # ----------------------------------------------------------------------------- speed work keeps the results

@@ -736,17 +736,22 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
     if lo == suffix_start:
         return suffix_start
     pos = suffix_start
-    anchor = _area_anchor(doc, lo, suffix_start)
+    anchor: int | None = -1  # -1: not looked for yet (most names never need it)
     for word, flag in reversed(_name_words(doc, lo, suffix_start)):
         left = text[lo : pos - len(word)]
-        if _road_or_ordinal(word, left) or (anchor is not None and pos - len(word) >= anchor):
+        if _road_or_ordinal(word, left):
             pos -= len(word)
             continue
         if word.startswith(MEASURE_CHARS) and re.search(rf"[{_NUMERAL}多余]$", left):
             pos -= len(word) - 1  # 137|所中|小学: the measure word of a count, not a name
             break
         if word in STOP or _is_stop_flag(word, flag):
-            break
+            if anchor == -1 and word not in STOP:
+                anchor = _area_anchor(doc, lo, suffix_start)
+            if anchor is None or anchor == -1 or pos - len(word) < anchor:
+                break
+            pos -= len(word)
+            continue
         if len(word) > 1 and word[0] in "和与及或" and word[:2] not in _known_words_with_function_head():
             if left.endswith((*SCHOOL_SUFFIXES, "校区", "分校", "分园")) or not left:
                 pos -= len(word) - 1  # 丹溪校区|和义亭|镇第二小学: jieba glued the conjunction on
@@ -759,7 +764,7 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
 
 
 MEASURE_CHARS = ("所", "个", "家", "座", "名")
-_SCHOOL_TAIL = re.compile("(?:" + "|".join(sorted(SCHOOL_SUFFIXES, key=len, reverse=True)) + ")$")
+_SCHOOL_TAILS = tuple(sorted(SCHOOL_SUFFIXES, key=len, reverse=True))
 _ANCHOR_HEAD = "也还都均已再又就才仍共全各每该本其这那所个"
 
 
@@ -769,13 +774,17 @@ def _area_anchor(doc: _Doc, lo: int, suffix_start: int) -> int | None:
     jieba may cut such a core into odd pieces (红/a 都/d); two to four characters glued to an
     area and to a suffix, none of them a function word, a verb or a number, are a proper name.
     """
-    for a in doc.areas()[bisect_left(doc.area_starts(), lo) :]:
-        if a.span.start >= suffix_start:
-            break
-        core = doc.text[a.span.end : suffix_start]
-        core = core[: len(core) - len(m.group())] if (m := _SCHOOL_TAIL.search(core)) else core  # ...|学校|教育集团
-        if not 2 <= len(core) <= 4:
+    starts = doc.area_starts()
+    hi = bisect_left(starts, suffix_start)
+    for a in doc.areas()[max(bisect_left(starts, lo), hi - 3) : hi]:  # only the last few can be glued on
+        gap = suffix_start - a.span.end
+        if gap < 2 or gap > 13:
             continue
+        core = doc.text[a.span.end : suffix_start]
+        if gap > 4:  # 红都|实验学校|教育集团: the school's own suffix is no part of the core
+            core = core[: gap - len(next((t for t in _SCHOOL_TAILS if core.endswith(t)), ""))]
+            if not 2 <= len(core) <= 4:
+                continue
         if core[0] in _ANCHOR_HEAD or set(core) & FUNCTION_CHARS or not re.fullmatch(rf"[{_CJK}]+", core):
             continue
         words = _cut(core)
@@ -1384,8 +1393,8 @@ def _noun_after(text: str, start: int, stop: int) -> str:
 
 
 def _refine_unit(unit: str, classifier: str, noun: str) -> str:
-    if unit in ("percent", "yuan", "square-metre", "mu", "percentage-point"):
-        return unit
+    if unit in ("percent", "yuan", "square-metre", "mu", "percentage-point") or classifier == "分":
+        return unit  # 学生平均分提高了8.5分 counts score points, not students
     ordered = [(w, u) for w, u in NOUN_UNITS if noun.endswith(w)] + list(NOUN_UNITS)
     for word, uid in ordered:
         if word in noun:
