@@ -38,6 +38,13 @@ class Settings:
     max_rows: int = _f(10_000, "Most result rows a SPARQL query returns over HTTP.")
     query_timeout: float = _f(5.0, "Seconds a SPARQL query may run before it is stopped.")
     max_request_bytes: int = _f(1_000_000, "Largest accepted request body / query string, in bytes.")
+    query_isolation: str = _f(
+        "auto",
+        "How a query is held to the time limit: 'thread' runs it in the worker, and a worker whose query ran"
+        " past the limit answers 503 and is replaced; 'fork' runs each query in a child process killed at the"
+        " limit (slower); 'auto' is 'thread' under `kg serve` and 'fork' elsewhere.",
+    )
+    result_cache: int = _f(256, "Query answers each web worker keeps, per store snapshot (0: no cache).")
     allow_service: bool = _f(False, "Allow SPARQL SERVICE (federated) queries.")
     update_token: str = _f("", "Bearer token that enables SPARQL Update and the Graph Store Protocol.")
     jobs: int = _f(1, "Extraction processes for `kg build`.")
@@ -47,7 +54,8 @@ _ENV_PREFIX = "KG_"
 
 
 def _coerce(value: str, typ: Any, name: str) -> Any:
-    typ = typ if isinstance(typ, type) else {"Path": Path, "int": int, "float": float, "bool": bool, "str": str}[str(typ)]
+    names = {"Path": Path, "int": int, "float": float, "bool": bool, "str": str}
+    typ = typ if isinstance(typ, type) else names[str(typ)]
     try:
         if typ is bool:
             low = value.strip().lower()

@@ -99,4 +99,4 @@ class _Gunicorn(_gunicorn_base()):  # type: ignore[misc]
     def load(self):
         from .web import create_app
 
-        return create_app(self.settings, state_dir=self.state)
+        return create_app(self.settings, state_dir=self.state, supervised=True)

@@ -39,11 +39,14 @@ __all__ = ["create_app", "API_PREFIXES"]
 API_PREFIXES = ("/sparql", "/healthz", "/metrics", "/api/", "/store", "/void", "/.well-known/")
 
 
-def create_app(settings: Settings | None = None, *, state_dir: str | Path | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, *, state_dir: str | Path | None = None, supervised: bool = False
+) -> Flask:
     """Build the Flask app for ``settings`` (default: defaults ← ``KG_*`` environment).
 
     ``state_dir`` is a folder made by :func:`kg.web.backend.prepare_state`; without it the app
-    snapshots ``settings.store`` itself.
+    snapshots ``settings.store`` itself. ``supervised``: the process runs under a supervisor
+    that replaces a worker that exits (gunicorn), so runaway queries may end their worker.
     """
     settings = settings or load_settings()
     if state_dir:
@@ -55,7 +58,7 @@ def create_app(settings: Settings | None = None, *, state_dir: str | Path | None
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["kg"] = {"settings": settings, "backend": Backend(settings, state)}
+    app.extensions["kg"] = {"settings": settings, "backend": Backend(settings, state), "supervised": supervised}
     _register_blueprints(app)
     _register_hooks(app)
     _register_errors(app)
@@ -100,7 +103,19 @@ def _register_hooks(app: Flask) -> None:
         started = g.get("kg_started")
         if started is not None:
             metrics.LATENCY.labels(endpoint=endpoint).observe(time.perf_counter() - started)
+        if g.get("kg_retire"):
+            # a query ran past the limit in this worker and cannot be cancelled: answer, then end
+            # the worker; the supervisor (gunicorn) starts a fresh one
+            response.call_on_close(_end_worker)
         return response
+
+
+def _end_worker() -> None:
+    import logging
+    import os
+
+    logging.getLogger(__name__).warning("worker %s ends: a query ran past the time limit", os.getpid())
+    os._exit(0)
 
 
 def _is_api() -> bool:

@@ -11,8 +11,7 @@ from ..errors import QueryError
 from ..queries import bind_params, get_query, load_queries
 from ..store import stats
 from . import metrics
-from .backend import run_killable
-from .common import backend, negotiate, settings, term_html
+from .common import backend, bounded, negotiate, settings, term_html
 from .describe import void_description
 from .results import answer, table, write
 from .search import SearchIndex, index_for
@@ -73,8 +72,8 @@ def named_query(name: str) -> Any:
     subs = bind_params(query, request.args)
     cfg = settings()
     store = backend().store
-    ans = run_killable(lambda: answer(store, query.text, max_rows=cfg.max_rows, substitutions=subs),
-                       timeout=cfg.query_timeout)
+    key = ("named", name, tuple(sorted((k, str(v)) for k, v in subs.items())))
+    ans = bounded(lambda: answer(store, query.text, max_rows=cfg.max_rows, substitutions=subs), cache_key=key)
     if fmt in ("csv", "tsv"):
         body, media = write(ans, fmt)
         return Response(body, mimetype=media, headers={"Content-Disposition": f'inline; filename="{name}.{fmt}"'})

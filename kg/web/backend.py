@@ -26,6 +26,7 @@ import signal
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,7 +37,7 @@ from ..config import Settings
 from ..errors import ConfigError, KGError
 from ..store import backup, open_store
 
-__all__ = ["QueryTimeout", "Backend", "prepare_state", "run_killable", "new_snapshot"]
+__all__ = ["QueryTimeout", "Backend", "prepare_state", "run_killable", "run_in_thread", "new_snapshot"]
 
 T = TypeVar("T")
 
@@ -90,6 +91,28 @@ class Backend:
         self._name: str | None = None
         self._store: Store | None = None
         self.generation = 0
+        self._cache: OrderedDict[Any, Any] = OrderedDict()
+
+    def cached(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered per snapshot (LRU of ``settings.result_cache`` entries).
+
+        A new snapshot (an update, a restart) starts an empty cache, so answers never go stale.
+        """
+        size = self.settings.result_cache
+        if size <= 0:
+            return compute()
+        self.store  # noqa: B018 - reload first if a newer snapshot is current
+        full_key = (self._name, key)
+        with self._lock:
+            if full_key in self._cache:
+                self._cache.move_to_end(full_key)
+                return self._cache[full_key]
+        value = compute()
+        with self._lock:
+            self._cache[full_key] = value
+            while len(self._cache) > size:
+                self._cache.popitem(last=False)
+        return value
 
     @property
     def store(self) -> Store:
@@ -101,6 +124,7 @@ class Backend:
                     self._store = self._load(self.state_dir / name)
                     self._name = name
                     self.generation += 1
+                    self._cache.clear()
         assert self._store is not None
         return self._store
 
@@ -160,6 +184,37 @@ def run_killable(fn: Callable[[], T], *, timeout: float) -> T:
     if not ok:
         raise value
     return value
+
+
+def run_in_thread(fn: Callable[[], T], *, timeout: float, on_timeout: Callable[[], None] | None = None) -> T:
+    """Run ``fn()`` in a thread of this process and wait at most ``timeout`` seconds.
+
+    Oxigraph releases the GIL while it evaluates, so the caller can answer at the limit; the
+    runaway evaluation cannot be cancelled, so ``on_timeout`` arranges for the process to end
+    (``kg serve`` replaces the worker after it has answered 503).
+
+    >>> run_in_thread(lambda: 6 * 7, timeout=5)
+    42
+    """
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="kg-query", daemon=True).start()
+    if not done.wait(timeout):
+        if on_timeout is not None:
+            on_timeout()
+        raise QueryTimeout(f"query stopped after the time limit of {timeout:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def _child(fn: Callable[[], Any], write_fd: int, timeout: float) -> None:  # pragma: no cover (child)

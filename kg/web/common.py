@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from markupsafe import Markup, escape
 from pyoxigraph import Literal, NamedNode
 
@@ -12,7 +13,11 @@ from ..config import Settings
 from ..vocab import EDU_NS, ID_NS, PREFIXES
 from .backend import Backend
 
-__all__ = ["settings", "backend", "public_url", "negotiate", "local_href", "term_html", "short", "wants_html"]
+__all__ = [
+    "settings", "backend", "bounded", "public_url", "negotiate", "local_href", "term_html", "short", "wants_html",
+]
+
+T = TypeVar("T")
 
 
 def settings() -> Settings:
@@ -21,6 +26,32 @@ def settings() -> Settings:
 
 def backend() -> Backend:
     return current_app.extensions["kg"]["backend"]
+
+
+def bounded(compute: Callable[[], T], *, cache_key: Any = None) -> T:
+    """``compute()`` (a store query) held to the time limit, remembered per snapshot if ``cache_key``.
+
+    Under ``kg serve`` the query runs in a thread of the worker (fast); a query past the limit
+    gets 503 and its worker is replaced after answering. Elsewhere each query runs in a forked
+    child killed at the limit (``query_isolation``).
+    """
+    from .backend import run_in_thread, run_killable
+
+    cfg = settings()
+
+    def run() -> T:
+        mode = cfg.query_isolation
+        if mode == "auto":
+            mode = "thread" if current_app.extensions["kg"].get("supervised") else "fork"
+        if mode == "thread":
+            return run_in_thread(compute, timeout=cfg.query_timeout, on_timeout=_retire)
+        return run_killable(compute, timeout=cfg.query_timeout)
+
+    return run() if cache_key is None else backend().cached(cache_key, run)
+
+
+def _retire() -> None:
+    g.kg_retire = True
 
 
 def public_url(endpoint: str, **values: Any) -> str:

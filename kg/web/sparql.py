@@ -16,8 +16,8 @@ from werkzeug.exceptions import NotAcceptable, RequestEntityTooLarge, Unsupporte
 from ..errors import ForbiddenError, QueryError
 from ..vocab import PREFIXES
 from . import metrics
-from .backend import QueryTimeout, run_killable
-from .common import backend, negotiate, settings, wants_html
+from .backend import QueryTimeout
+from .common import backend, bounded, negotiate, settings, wants_html
 from .describe import service_description
 from .results import GRAPH_FORMATS, RESULT_FORMATS, answer, format_for, refused_keywords, write
 
@@ -58,9 +58,9 @@ def execute(query: str, **kwargs):
         metrics.REFUSED.labels(reason=refused[0].lower()).inc()
         raise ForbiddenError(f"{' and '.join(refused)} is not allowed on this endpoint")
     store = backend().store
+    key = ("sparql", query, tuple(kwargs.get("default_graph") or ()), tuple(kwargs.get("named_graphs") or ()))
     try:
-        return run_killable(lambda: answer(store, query, max_rows=cfg.max_rows, **kwargs),
-                            timeout=cfg.query_timeout)
+        return bounded(lambda: answer(store, query, max_rows=cfg.max_rows, **kwargs), cache_key=key)
     except QueryTimeout:
         metrics.TIMEOUTS.inc()
         raise
