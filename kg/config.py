@@ -34,6 +34,7 @@ class Settings:
     host: str = _f("127.0.0.1", "Address `kg serve` binds to.")
     port: int = _f(8000, "Port `kg serve` listens on.")
     workers: int = _f(2, "Worker processes of the WSGI server.")
+    access_log: bool = _f(False, "Log every request of `kg serve` to standard output (gunicorn access log).")
     base_url: str = _f("", "Public base URL (e.g. https://example.org/kg) when behind a reverse proxy.")
     max_rows: int = _f(10_000, "Most result rows a SPARQL query returns over HTTP.")
     query_timeout: float = _f(5.0, "Seconds a SPARQL query may run before it is stopped.")

@@ -33,7 +33,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout": int(settings.query_timeout) + 30,  # the query child is killed long before this
         "graceful_timeout": 5,
         "limit_request_line": 8190,
-        "accesslog": "-",
+        "accesslog": "-" if settings.access_log else None,
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "kg-serve",
