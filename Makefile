@@ -8,6 +8,7 @@ STORE  ?= data/store
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEB_PACKAGES := chromium chromium-driver graphviz fonts-noto-cjk
+BENCH_DEB_PACKAGES := wrk
 
 .PHONY: run test setup system-deps venv build serve bench lint clean
 
@@ -20,7 +21,7 @@ setup: system-deps venv
 
 # Debian packages: headless Chromium + driver (browser tests), graphviz (static exports), CJK fonts.
 system-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(DEB_PACKAGES) $(EXTRA_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
@@ -41,7 +42,8 @@ build:
 serve:
 	$(BIN)/kg serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-bench: setup
+bench:
+	$(MAKE) setup EXTRA_DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: venv
