@@ -316,6 +316,10 @@ def _by_pinyin() -> dict[str, tuple[Division, ...]]:
         for reading in (d.pinyin, *_readings(d.short)):
             if d not in out.setdefault(reading, []):
                 out[reading].append(d)
+    for t in _kind("exonym"):  # conventional names that are not pinyin: Ordos = 鄂尔多斯, Jungar = 准格尔旗
+        for variant in t.en:
+            key = re.sub(r"[\s\-'’]", "", variant.lower())
+            out.setdefault(key, []).extend(d for d in divisions_by_name(t.zh) if d not in out[key])
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -339,10 +343,13 @@ def _readings(text: str, limit: int = 8) -> list[str]:
 
 
 def divisions_by_pinyin(pinyin: str) -> tuple[Division, ...]:
-    """Divisions whose short name reads ``pinyin`` (case, spaces and hyphens ignored).
+    """Divisions whose short name reads ``pinyin`` (case, spaces and hyphens ignored), or whose
+    conventional English name (``exonym`` rows of the lexicon) it is.
 
     >>> [d.name for d in divisions_by_pinyin("Yue Lu")]
     ['岳麓区']
+    >>> [d.name for d in divisions_by_pinyin("Ordos")]
+    ['鄂尔多斯市']
     """
     return _by_pinyin().get(re.sub(r"[\s\-'’]", "", pinyin.lower()), ())
 

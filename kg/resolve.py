@@ -49,7 +49,7 @@ __all__ = ["resolve", "name_key", "Area", "area_of", "policy_id", "canonical_lab
 
 _ZH = re.compile(r"[\u4e00-\u9fff]")
 _EN_STOP = {"the", "of", "in", "a", "an", "and", "at", "for", "to", "'s", "s"}
-_DIV_WORDS = {"district": "区", "county": "县", "city": "市", "municipal": "市", "municipality": "市", "area": "区"}
+_DIV_WORDS = {"district": "区", "county": "县", "banner": "旗", "city": "市", "municipal": "市", "municipality": "市", "area": "区"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +116,7 @@ def _pick(cands: Iterable[Division], suffix: str | None, context: frozenset[str]
     cands = list(cands)
     if suffix == "市":
         cands = [d for d in cands if d.level == "city" or d.name.endswith("市")] or cands
-    elif suffix in ("区", "县"):
+    elif suffix in ("区", "县", "旗"):
         narrowed = [d for d in cands if d.name.endswith(suffix) and d.level == "county"]
         cands = narrowed or [d for d in cands if d.level == "county"] or cands
     if len(cands) > 1 and context:
@@ -142,7 +142,7 @@ def _area_from_division(d: Division) -> Area:
 
 
 def _en_area_label(d: Division) -> str:
-    word = {"区": "district", "县": "county"}.get(d.name[-1], "") if d.level == "county" else ""
+    word = {"区": "district", "县": "county", "旗": "banner"}.get(d.name[-1], "") if d.level == "county" else ""
     if d.level == "county" and d.name.endswith("市"):
         word = "city"
     return f"{d.pinyin} {word}".strip()
@@ -640,7 +640,7 @@ def uninverted(surface: str) -> str | None:
     True
     """
     m = _INVERTED.match(surface.strip())
-    if not m or area_of(m.group(2), "en") is None and not re.search(r"\b(district|county|city)$", m.group(2), re.I):
+    if not m or area_of(m.group(2), "en") is None and not re.search(r"\b(district|county|banner|city)$", m.group(2), re.I):
         return None
     return f"{m.group(2).strip()} {m.group(1).strip()}"
 

@@ -58,7 +58,7 @@ _ROLE = frozenset(
     "surrounding compulsory education educational basic such every each existing original newly built "
     "high-level top good better best excellent brand branded".split()
 )
-_DIV_HEAD = re.compile(r"\b(new district|new area|district|county|city)\b", re.I)
+_DIV_HEAD = re.compile(r"\b(new district|new area|district|county|banner|city)\b", re.I)
 
 
 def _suffix_regex(rows, extra: tuple[str, ...] = ()) -> re.Pattern[str]:
@@ -94,10 +94,12 @@ def _name_like(word: str, *, first: bool) -> bool:
         return True
     if low in _STOP and low not in _KEEP_LOWER or low in _ROLE:
         return False
-    if low in _generic_words() or ordinal_value(low) is not None or low in ("district", "county", "city", "town"):
+    if low in _generic_words() or ordinal_value(low) is not None or low in ("district", "county", "banner", "city", "town"):
         return True
     if word[:1].isupper() and not first:
         return True
+    if word[:1].isupper() and not is_pinyin(low) and divisions_by_pinyin(low):
+        return True  # a conventional place name that is not pinyin (Ordos, Urumqi)
     return is_pinyin(low, min_syllables=2) or (word[:1].isupper() and is_pinyin(low))
 
 
@@ -149,7 +151,7 @@ def _distinctive(surface: str, head: str) -> bool:
         if w.lower() not in _generic_words()
         and w.lower() not in cardinal_words()
         and w.lower() not in _STOP
-        and w.lower() not in ("district", "county", "city")
+        and w.lower() not in ("district", "county", "banner", "city")
         and not w[:1].isdigit()
     ]
     if proper:
@@ -240,7 +242,7 @@ def _group_start(text: str, start: int, head_start: int) -> int | None:
         for w in words
         if w.lower() not in _STOP
         and w.lower() not in _generic_words()
-        and w.lower() not in ("district", "county", "city", "new")
+        and w.lower() not in ("district", "county", "banner", "city", "new")
         and not w[:1].isdigit()
     ]
     if not proper:
@@ -281,7 +283,7 @@ def _doc_context(text: str) -> frozenset[str]:
     candidate counts when a district candidate named in the same article lies in it."""
     cities: dict[str, set[str]] = {}
     parents: set[str] = set()
-    for m in re.finditer(r"\b([A-Za-z]+(?:['’][aeo][a-z]*)?)(?:\s+(district|county|city|new area))?\b", text):
+    for m in re.finditer(r"\b([A-Za-z]+(?:['’][aeo][a-z]*)?)(?:\s+(district|county|banner|city|new area))?\b", text):
         for d in divisions_by_pinyin(m.group(1).lower()) if len(m.group(1)) > 3 else ():
             if d.level == "city":
                 cities.setdefault(m.group(1).lower(), set()).add(d.code)
@@ -295,7 +297,7 @@ def _doc_context(text: str) -> frozenset[str]:
 
 def _own_suffix(name: str, word: str) -> bool:
     """Whether a division word fits a county-level name: "district"/"county" any, "city" a 市 (樟树市)."""
-    return word in ("district", "county", "new area") or word == "city" and name.endswith("市")
+    return word in ("district", "county", "new area") or word == "banner" and name.endswith("旗") or word == "city" and name.endswith("市")
 
 
 class EnExtractor:
@@ -355,8 +357,8 @@ class EnExtractor:
             if low.startswith("ministry of") and start == m.start():
                 return Mention(Span(m.start(), end), text[m.start() : end], kind)
             end = _inverted_tail(text, end, sent.end, self._context)
-            if re.match(r"\s+of\s+the\s+(district|county|city)\b", text[end : sent.end], re.I):
-                tail = re.match(r"\s+of\s+the\s+(district|county|city)\b", text[end : sent.end], re.I)
+            if re.match(r"\s+of\s+the\s+(district|county|banner|city)\b", text[end : sent.end], re.I):
+                tail = re.match(r"\s+of\s+the\s+(district|county|banner|city)\b", text[end : sent.end], re.I)
                 end += tail.end()
             surface = text[start:end]
             bare_local = re.fullmatch(r"(?:management|administrative|party working|party work) committee", low)
@@ -460,7 +462,7 @@ class EnExtractor:
                 continue  # "Zhang Hua" is also 彰化: a person only with a title beside it
             nxt = text[m.end() : m.end() + 30].lower()
             if re.match(
-                r"\s+(?:new district|district|county|city|road|street|town|primary|middle|school|education)", nxt
+                r"\s+(?:new district|district|county|banner|city|road|street|town|primary|middle|school|education)", nxt
             ):
                 continue
             if text[m.start() - 1 : m.start()] in '“"' and text[m.end() : m.end() + 1] in '”"':
@@ -736,7 +738,7 @@ def _located(text: str, m: Mention, areas: list[Mention], home: Mention | None, 
 
 def _names_home(text: str, m: Mention, inner: Mention | None, home: Mention) -> bool:
     """Whether a school's name carries the home district's bare name after its city prefix."""
-    bare = re.sub(r"\s+(?:new district|new area|district|county)$", "", home.surface.strip(), flags=re.I).lower()
+    bare = re.sub(r"\s+(?:new district|new area|district|county|banner)$", "", home.surface.strip(), flags=re.I).lower()
     if not bare or " " in bare:
         return False
     start = inner.span.end if inner is not None else m.span.start
@@ -775,7 +777,7 @@ def _governs(m: Mention, areas: list[Mention], home: Mention | None, sent: Span)
         return
     inner = _nested_area(m, areas)
     bare = re.fullmatch(r"(?:management|administrative|party working|party work) committee", low)
-    if inner is None and (re.search(r"\bthe (district|county)\b", low) or bare) and home is not None:
+    if inner is None and (re.search(r"\bthe (district|county|banner)\b", low) or bare) and home is not None:
         inner = home
     if inner is not None:
         yield Fact(m, "governs", inner, sent)
