@@ -49,7 +49,15 @@ __all__ = ["resolve", "name_key", "Area", "area_of", "policy_id", "canonical_lab
 
 _ZH = re.compile(r"[\u4e00-\u9fff]")
 _EN_STOP = {"the", "of", "in", "a", "an", "and", "at", "for", "to", "'s", "s"}
-_DIV_WORDS = {"district": "区", "county": "县", "banner": "旗", "city": "市", "municipal": "市", "municipality": "市", "area": "区"}
+_DIV_WORDS = {
+    "district": "区",
+    "county": "县",
+    "banner": "旗",
+    "city": "市",
+    "municipal": "市",
+    "municipality": "市",
+    "area": "区",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -584,6 +592,36 @@ def _merge_unprefixed(keys: dict[Mention, str]) -> dict[Mention, str]:
             and _is_area_part(f[len(kind) + 1 : -len(rest) - 1])
         ]
         out[m] = longer[0] if len(longer) == 1 else k
+    return _merge_school_level(out)
+
+
+def _merge_school_level(keys: dict[Mention, str]) -> dict[Mention, str]:
+    """Within one article, "X No. 3 High School" (中学, often inside a group's name) joins the one
+    "X No. 3 Senior (or Junior) High School" it abbreviates.
+
+    >>> from kg.model import Span
+    >>> a, b = Mention(Span(0, 1), "a", "School"), Mention(Span(2, 3), "b", "School")
+    >>> keys = {a: "School/x-no-3-middle-school", b: "School/x-no-3-senior-middle-school"}
+    >>> sorted(set(_merge_school_level(keys).values()))
+    ['School/x-no-3-senior-middle-school']
+    """
+    present = set(keys.values())
+    out = {}
+    for m, k in keys.items():
+        kind, _, rest = k.partition("/")
+        for tail in ("-middle-school", "-middle-school-education-group"):
+            if (
+                kind in ("School", "EducationGroup")
+                and rest.endswith(tail)
+                and not rest.endswith(("senior" + tail, "junior" + tail))
+            ):
+                stem = rest[: -len(tail)]
+                longer = [
+                    f"{kind}/{stem}-{lv}{tail}" for lv in ("senior", "junior") if f"{kind}/{stem}-{lv}{tail}" in present
+                ]
+                if len(longer) == 1 and re.search(r"no-\d+$", stem):
+                    k = longer[0]
+        out[m] = k
     return out
 
 
@@ -640,7 +678,11 @@ def uninverted(surface: str) -> str | None:
     True
     """
     m = _INVERTED.match(surface.strip())
-    if not m or area_of(m.group(2), "en") is None and not re.search(r"\b(district|county|banner|city)$", m.group(2), re.I):
+    if (
+        not m
+        or area_of(m.group(2), "en") is None
+        and not re.search(r"\b(district|county|banner|city)$", m.group(2), re.I)
+    ):
         return None
     return f"{m.group(2).strip()} {m.group(1).strip()}"
 

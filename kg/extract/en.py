@@ -94,7 +94,11 @@ def _name_like(word: str, *, first: bool) -> bool:
         return True
     if low in _STOP and low not in _KEEP_LOWER or low in _ROLE:
         return False
-    if low in _generic_words() or ordinal_value(low) is not None or low in ("district", "county", "banner", "city", "town"):
+    if (
+        low in _generic_words()
+        or ordinal_value(low) is not None
+        or low in ("district", "county", "banner", "city", "town")
+    ):
         return True
     if word[:1].isupper() and not first:
         return True
@@ -197,6 +201,76 @@ def _inverted_tail(text: str, end: int, stop: int, context: frozenset[str] = fro
     return end
 
 
+_AREA_THE = re.compile(r"((?:[A-Za-z'’]+\s+){1,3}?(?:district|county|banner|city))\s+the\s+$", re.I)
+
+
+def _area_before_the(text: str, sent: Span, start: int, context: frozenset[str]) -> int:
+    """MT of 博白县第五中学 keeps an article between area and ordinal: "bobai county the fifth middle
+    school" is one name.
+
+    >>> t = "including bobai county the fifth middle school"
+    >>> t[_area_before_the(t, Span(0, len(t)), 27, frozenset()) :]
+    'bobai county the fifth middle school'
+    """
+    w = _WORD.match(text, start)
+    if not w or not (ordinal_value(w.group().lower()) is not None or w.group().lower().startswith("no.")):
+        return start
+    m = _AREA_THE.search(text, max(sent.start, start - 60), start)
+    if not m:
+        return start
+    words = m.group(1).split()
+    for n in range(len(words), 1, -1):
+        phrase = " ".join(words[-n:])
+        if area_of(phrase, "en", context):
+            return m.end(1) - len(phrase)
+    return start
+
+
+def _campus_of_tail(text: str, end: int, stop: int) -> int:
+    """Extend "X campus" over "of [the] <school name>" ("the Qujiang campus of Dayan Pagoda primary school").
+
+    >>> t = "the Qujiang campus of Dayan Pagoda primary school as member"
+    >>> t[4 : _campus_of_tail(t, 18, len(t))]
+    'Qujiang campus of Dayan Pagoda primary school'
+    """
+    m = re.match(r"\s+of\s+(?:the\s+)?", text[end:stop])
+    if not m:
+        return end
+    after = end + m.end()
+    school = _school_re().search(text, after, min(stop, after + 60))
+    if not school or school.start() == after or re.search(r"(?:campus|branch)$", school.group(), re.I):
+        return end
+    words = _words(text, after, school.start())
+    if not words or not all(_name_like(w.group(), first=False) for w in words):
+        return end
+    if not _distinctive(text[after : school.end()], school.group()):
+        return end
+    return school.end()
+
+
+def _school_before_campus(text: str, sent: Span, start: int, context: frozenset[str]) -> int:
+    """MT of 实验小学新城分校 with the area in between: "the Experimental primary school of Bobai County
+    Xincheng branch campus" is one campus name when the campus part opens with an area.
+
+    >>> t = "the Experimental primary school of Bobai County Xincheng branch campus and so on"
+    >>> t[_school_before_campus(t, Span(0, len(t)), 35, frozenset()) :][:60]
+    'Experimental primary school of Bobai County Xincheng branch '
+    """
+    if parse_name(text[start : start + 40], "en", context).area is None:
+        return start
+    before = re.search(r"\s+of\s+$", text[sent.start : start])
+    if not before:
+        return start
+    school_end = sent.start + before.start()
+    school = next(
+        (s for s in _school_re().finditer(text, max(sent.start, school_end - 40)) if s.end() == school_end), None
+    )
+    if school is None:
+        return start
+    left = _extend_left(text, sent, school.start())
+    return left if left < school.start() or school.group()[:1].isupper() else start
+
+
 def _skip_new(text: str, start: int, head_start: int, context: frozenset[str]) -> int:
     """Drop an opening "new" before an area ("the new Zhangshu city fourth primary school" is built
     recently, not named "New ...").
@@ -297,7 +371,13 @@ def _doc_context(text: str) -> frozenset[str]:
 
 def _own_suffix(name: str, word: str) -> bool:
     """Whether a division word fits a county-level name: "district"/"county" any, "city" a 市 (樟树市)."""
-    return word in ("district", "county", "new area") or word == "banner" and name.endswith("旗") or word == "city" and name.endswith("市")
+    return (
+        word in ("district", "county", "new area")
+        or word == "banner"
+        and name.endswith("旗")
+        or word == "city"
+        and name.endswith("市")
+    )
 
 
 class EnExtractor:
@@ -372,8 +452,13 @@ class EnExtractor:
             return Mention(Span(start, end), surface, kind)
         end = _inverted_tail(text, end, sent.end, self._context)
         start = _skip_new(text, start, m.start(), self._context)
-        surface = text[start:end]
         head = text[m.start() : m.end()]
+        if kind == "School":
+            start = _area_before_the(text, sent, start, self._context)
+            if end == m.end() and re.search(r"(?:campus|branch)$", head, re.I):
+                end = _campus_of_tail(text, end, sent.end)
+                start = _school_before_campus(text, sent, start, self._context)
+        surface = text[start:end]
         if kind == "EducationGroup":
             start = _group_start(text, start, m.start())
             if start is None:
