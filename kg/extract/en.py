@@ -606,7 +606,14 @@ def _quoted_policy(text: str, m: re.Match[str], sent: Span) -> Span | None:
             return Span(m.start(), named)
         if re.fullmatch(r"\d+\s+project", inner, re.I):
             return Span(m.start(1), m.end(1))
+    elif len(inner.split()) <= 6 and not re.search(r"[.;:!?]", inner):
+        tail = _NAMED_HEAD.match(text, m.end(), sent.end)
+        if tail and not _school_re().search(inner):
+            return Span(m.start(), tail.end())  # '"Million Talents Entering Hainan" action plan'
     return None
+
+
+_NAMED_HEAD = re.compile(r"[”\"]?\s*(?:action plan|plan|project|programme|program|initiative|campaign|scheme)\b", re.I)
 
 
 def _thesaurus_before(text: str, pos: int, stop: int) -> int:
