@@ -1260,6 +1260,8 @@ def _figure(text: str, s: int, e: int, sent: Span, is_percent: bool, value=0) ->
     if first:
         return first, clean_measure(after[: words[-1].end()]), e + words[-1].end()
     head_unit = _unit_word(words[-1].group(), value) if words else None
+    if head_unit == "person" and len(words) == 1 and words[0].group().lower() in ("people", "persons", "person"):
+        head_unit = _people_noun_before(text, sent, s) or head_unit
     if head_unit and head_unit != "year":
         return head_unit, clean_measure(after[: words[-1].end()]), e + words[-1].end()
     for w in words:
@@ -1284,6 +1286,24 @@ def _figure(text: str, s: int, e: int, sent: Span, is_percent: bool, value=0) ->
         head = words[-1].group()
         if head.lower().endswith("s") and not head.lower().endswith("ss") and head.lower() not in _generic_words():
             return "other", clean_measure(after[: words[-1].end()]), e + words[-1].end()
+    return None
+
+
+def _people_noun_before(text: str, sent: Span, s: int) -> str | None:
+    """MT counts people after the number and names them before it: "students more than 280,000 people",
+    "communication rotation teacher 293 people" count students and teachers.
+
+    >>> t = "teacher participation more than 4,100 people"
+    >>> _people_noun_before(t, Span(0, len(t)), 32)
+    'teacher'
+    """
+    clause = re.split(r"[;:,]", text[sent.start : s])[-1]
+    for w in reversed(_NOUN.findall(clause)[-5:]):
+        if w.lower() in ("of", "for", "by", "to", "with", "from", "per"):
+            return None  # "the teacher exchange of 45 people": the people are counted, not named
+        unit = unit_of(w, "en")
+        if unit in ("student", "teacher"):
+            return unit
     return None
 
 
