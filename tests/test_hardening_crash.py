@@ -192,15 +192,28 @@ def served(reference, tmp_path_factory):
     server.stop()
 
 
-def _busy_worker(server, timeout: float = 10) -> int | None:
-    """The worker currently running a query (it has a forked query child)."""
+def _threads(server) -> dict[int, int]:
+    import psutil
+
+    out = {}
+    for pid in server.workers():
+        try:
+            out[pid] = psutil.Process(pid).num_threads()
+        except psutil.Error:
+            continue
+    return out
+
+
+def _busy_worker(server, idle: dict[int, int], timeout: float = 10) -> int | None:
+    """The worker currently running a query: it has a query thread (or a forked query child)."""
     import psutil
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for pid in server.workers():
             try:
-                if psutil.Process(pid).children():
+                proc = psutil.Process(pid)
+                if proc.children() or proc.num_threads() > idle.get(pid, 1 << 30):
                     return pid
             except psutil.Error:
                 continue
@@ -224,9 +237,10 @@ def test_hardening_crash_worker_killed_mid_request_is_replaced(served):
             except OSError as exc:
                 outcome["error"] = exc
 
+        idle = _threads(served)
         thread = threading.Thread(target=request)
         thread.start()
-        victim = _busy_worker(served)
+        victim = _busy_worker(served, idle)
         assert victim is not None, "no worker picked up the slow query"
         orphans = psutil.Process(victim).children()
         os.kill(victim, signal.SIGKILL)
