@@ -295,12 +295,38 @@ def division_by_code(code: str) -> Division | None:
     return _by_code().get(code[:6])
 
 
+# The 55 minority nationalities, as they appear in the names of autonomous divisions (长阳土家族自治县).
+_ETHNIC = (
+    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 景颇 "
+    "柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 "
+    "京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 各"
+).split()
+_ETHNIC_TAIL = re.compile(rf"(?:(?:{'|'.join(sorted(_ETHNIC, key=len, reverse=True))})族)+$")
+
+
+def _plain_names(d: Division) -> tuple[str, ...]:
+    """Shorter names of an autonomous division, as MT and everyday use give them: 长阳土家族自治县 is
+    also 长阳土家 ("Changyang Tujia Autonomous County") and 长阳 ("Changyang County").
+
+    >>> _plain_names(Division("420528", "长阳土家族自治县", "county", "420500", "长阳土家族", "changyangtujiazu"))
+    ('长阳土家', '长阳')
+    """
+    if not d.short.endswith("族"):
+        return ()
+    bare = _ETHNIC_TAIL.sub("", d.short)
+    return tuple(n for n in (d.short[:-1], bare) if len(n) >= 2 and n != d.short)
+
+
 @cache
 def _by_name() -> dict[str, tuple[Division, ...]]:
     out: dict[str, list[Division]] = {}
     for d in admin_divisions():
         for name in {d.name, d.short}:
             out.setdefault(name, []).append(d)
+    for d in admin_divisions():
+        for name in _plain_names(d):
+            if name not in out:  # never make a name that is already taken ambiguous
+                out[name] = [d]
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -316,6 +342,13 @@ def _by_pinyin() -> dict[str, tuple[Division, ...]]:
         for reading in (d.pinyin, *_readings(d.short)):
             if d not in out.setdefault(reading, []):
                 out[reading].append(d)
+    for d in admin_divisions():
+        for name in _plain_names(d):
+            # every reading of the longer form (长阳土家), the main one of the bare name (长阳): polyphone
+            # readings of a two-character name collide with ordinary words ("dayan")
+            for reading in _readings(name) if len(name) > 2 else [to_pinyin(name)]:
+                if reading not in out:
+                    out[reading] = [d]
     for t in _kind("exonym"):  # conventional names that are not pinyin: Ordos = 鄂尔多斯, Jungar = 准格尔旗
         for variant in t.en:
             key = re.sub(r"[\s\-'’]", "", variant.lower())

@@ -216,6 +216,8 @@ def _en_area_exact(tokens: list[str], context: frozenset[str]) -> Area | None:
         return None
     if words[-1] in _DIV_WORDS and len(words) > 1:
         suffix = _DIV_WORDS[words.pop()]
+        if len(words) > 1 and words[-1] == "autonomous":
+            words.pop()  # "Changyang Tujia Autonomous County" (长阳土家族自治县)
     if not words or len(words) > 3:
         return None
     stem = _zh_of_generic(words) or ""

@@ -77,3 +77,26 @@ def test_mentions_made_by_facts_join_the_area_prefixed_name():
     ex = Extraction(_article(text), mentions=(school, group), facts=(Fact(group, "leadSchool", lead, Span(49, 90)),))
     (fact,) = resolve(ex).facts
     assert fact.object == "School/zhengdong-new-district-longxiang-primary-school"
+
+
+def test_banner_autonomous_county_and_exonyms_key_like_the_chinese_name():
+    """旗 is "Banner"; an autonomous county is named with or without its nationality; Mongolian names
+    (Ordos, Jungar) are not pinyin but are the names English uses."""
+    pairs = [
+        ("Jungar Banner", "准格尔旗"),
+        ("Ordos", "鄂尔多斯市"),
+        ("Changyang Tujia Autonomous County", "长阳土家族自治县"),
+        ("Gongcheng County", "恭城瑶族自治县"),
+    ]
+    for en, zh in pairs:
+        kind = "City" if zh.endswith("市") else "District"
+        assert name_key(kind, en, "en") == name_key(kind, zh, "zh"), (en, zh)
+    assert area_of("Dayan Pagoda", "en") is None  # a polyphone reading of 大厂 is no place name
+
+
+def test_no_3_high_school_joins_the_senior_high_school_of_the_article():
+    text = "Wafangdian city No. 3 senior high school. The wafangdian No. 3 high school education group."
+    senior = Mention(Span(0, 40), text[0:40], "School")
+    short = Mention(Span(46, 74), text[46:74], "School")
+    res = resolve(Extraction(_article(text), mentions=(senior, short)))
+    assert [e.key for e in res.entities] == ["School/dalian-wafangdian-no-3-senior-middle-school"]
