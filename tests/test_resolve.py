@@ -10,7 +10,8 @@ SAME = [
     [("School", "洛阳市第五十中学", "zh"), ("School", "luoyang fiftieth middle school", "en"),
      ("School", "Luoyang No. 50 Middle School", "en"), ("School", "The No. 50 Middle School in Luoyang city", "en")],
     [("District", "老城区", "zh"), ("District", "Old City District", "en"), ("District", "old city", "en")],
-    [("District", "郑东新区", "zh"), ("District", "Zheng Dong New District", "en"), ("District", "Zhengdong New District", "en")],
+    [("District", "郑东新区", "zh"), ("District", "Zheng Dong New District", "en"),
+     ("District", "Zhengdong New District", "en")],
     [("Policy", "双减", "zh"), ("Policy", "ShuangJian", "en"), ("Policy", "double reduction", "en")],
     [("GovernmentBody", "岳麓区教育局", "zh"), ("GovernmentBody", "Education Bureau of Yuelu District", "en")],
 ]
