@@ -3,47 +3,25 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+from hardening_util import start_server
 
 KG = str(Path(sys.executable).parent / "kg")
 QUERY = """SELECT ?x ?label WHERE { ?x a ?c ; rdfs:label ?label .
   VALUES ?c { edu:District edu:EducationGroup edu:Policy } } ORDER BY ?x ?label"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(seed_store_path):
-    port = _free_port()
-    proc = subprocess.Popen([KG, "serve", "--store", str(seed_store_path), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise AssertionError(proc.stdout.read().decode(errors="replace"))
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
+    server = start_server(seed_store_path)
+    yield server.base
+    server.stop()
 
 
 def _bindings(doc: dict) -> list[tuple[str, ...]]:
