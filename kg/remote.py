@@ -42,7 +42,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, parse, serial
 
 from . import store as kgstore
 from .errors import ConfigError, QueryError
-from .vocab import EDU, EDU_NS, GRAPH_NS, ID_NS, PREFIXES
+from .vocab import EDU, GRAPH_NS, ID_NS, PREFIXES
 
 __all__ = [
     "RemoteStore",
@@ -235,15 +235,7 @@ def dump(store: RemoteStore, output: IO[bytes] | str | Path, fmt: str = "nquads"
 
 def stats(store: RemoteStore) -> dict[str, Any]:
     """Counts for build summaries (as :func:`kg.store.stats`)."""
-    q_articles = f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ GRAPH ?g {{ ?a a <{EDU.Article}> }} }}"
-    q_classes = f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
-        GRAPH ?g {{ ?e a ?c }} FILTER(STRSTARTS(STR(?g), "{GRAPH_NS}article/"))
-        FILTER(STRSTARTS(STR(?c), "{EDU_NS}"))
-    }} GROUP BY ?c"""
-    articles = int(rows(store, q_articles, union=False)[0]["n"])
-    per_class = {r["c"].rsplit("#", 1)[-1]: int(r["n"]) for r in rows(store, q_classes, union=False)}
-    entities = sum(n for c, n in per_class.items() if c not in {"Article", "Observation", "Evidence"})
-    return {"articles": articles, "quads": len(store), "entities": entities, "classes": dict(sorted(per_class.items()))}
+    return kgstore.summarise(lambda q: rows(store, q, union=False), len(store))
 
 
 def write_analysis_graph(store: RemoteStore) -> bool:

@@ -254,23 +254,25 @@ def _dump_union(store: Store, rdf_format: RdfFormat) -> bytes:
     return out.getvalue()
 
 
+#: The two queries behind :func:`stats` (shared with :func:`kg.remote.stats`).
+STATS_ARTICLES = f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ GRAPH ?g {{ ?a a <{EDU.Article}> }} }}"
+STATS_CLASSES = f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+    GRAPH ?g {{ ?e a ?c }} FILTER(STRSTARTS(STR(?g), "{GRAPH_NS}article/"))
+    FILTER(STRSTARTS(STR(?c), "{EDU_NS}"))
+}} GROUP BY ?c"""
+
+
+def summarise(select: Any, quads: int) -> dict[str, Any]:
+    """Store statistics from ``select(query) -> rows`` (embedded or remote) and the quad count."""
+    articles = int(select(STATS_ARTICLES)[0]["n"])
+    per_class = {r["c"].rsplit("#", 1)[-1]: int(r["n"]) for r in select(STATS_CLASSES)}
+    entities = sum(n for c, n in per_class.items() if c not in {"Article", "Observation", "Evidence"})
+    return {"articles": articles, "quads": quads, "entities": entities, "classes": dict(sorted(per_class.items()))}
+
+
 def stats(store: Store) -> dict[str, Any]:
     """Counts for ``/healthz`` and build summaries."""
-    q_articles = f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{EDU.Article}> }}"
-    q_classes = f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
-        GRAPH ?g {{ ?e a ?c }} FILTER(STRSTARTS(STR(?g), "{GRAPH_NS}article/"))
-        FILTER(STRSTARTS(STR(?c), "{EDU_NS}"))
-    }} GROUP BY ?c"""
-    articles = int(rows(store, q_articles)[0]["n"])
-    per_class = {r["c"].rsplit("#", 1)[-1]: int(r["n"]) for r in rows(store, q_classes)}
-    entities = sum(n for c, n in per_class.items() if c not in {"Article", "Observation", "Evidence"})
-    return {
-        "articles": articles,
-        "quads": len(store),
-        "entities": entities,
-        "classes": dict(sorted(per_class.items())),
-    }
-
+    return summarise(lambda q: rows(store, q, union=False), len(store))
 
 
 def backup(store_path: str | Path, dest: str | Path) -> int:
