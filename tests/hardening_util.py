@@ -122,6 +122,8 @@ def http(
 ) -> Reply:
     """Send ``method target`` verbatim (no re-encoding of the path) and read the whole answer."""
     parts = urllib.parse.urlsplit(base)
+    # ASCII is sent as is; anything else is percent-encoded (UTF-8), as a browser would
+    target = urllib.parse.quote(target, safe="".join(map(chr, range(33, 127))))
     conn = HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     started = time.perf_counter()
     try:
