@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .config import REPO
@@ -192,6 +192,7 @@ def cardinal_words() -> dict[str, int]:
     return {w: int(t.zh) for t in _kind("cardinal") for w in t.en}
 
 
+@lru_cache(maxsize=1 << 14)
 def ordinal_value(word: str) -> int | None:
     """The number of an English ordinal ("fiftieth", "47th", "forty-seventh"), else None.
 
@@ -199,18 +200,23 @@ def ordinal_value(word: str) -> int | None:
     True
     """
     w = word.lower().strip()
-    if m := re.fullmatch(r"(\d+)(?:st|nd|rd|th)", w):
+    if m := _NUMERIC_ORDINAL.fullmatch(w):
         return int(m.group(1))
     ords = _ordinals()
     if w in ords:
         return ords[w]
-    if m := re.fullmatch(r"([a-z]+)[- ]([a-z]+)", w):
+    if m := _COMPOUND_ORDINAL.fullmatch(w):
         tens, unit = cardinal_words().get(m.group(1)), ords.get(m.group(2))
         if tens and tens % 10 == 0 and tens >= 20 and unit and unit < 10:
             return tens + unit
     return None
 
 
+_NUMERIC_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+_COMPOUND_ORDINAL = re.compile(r"([a-z]+)[- ]([a-z]+)")
+
+
+@lru_cache(maxsize=1 << 15)
 def to_pinyin(text: str) -> str:
     """Toneless pinyin without spaces: ``to_pinyin("洛阳") == "luoyang"``.
 
@@ -375,6 +381,9 @@ def _readings(text: str, limit: int = 8) -> list[str]:
     return out
 
 
+_PINYIN_SEP = re.compile(r"[\s\-'’]")
+
+
 def divisions_by_pinyin(pinyin: str) -> tuple[Division, ...]:
     """Divisions whose short name reads ``pinyin`` (case, spaces and hyphens ignored), or whose
     conventional English name (``exonym`` rows of the lexicon) it is.
@@ -384,7 +393,7 @@ def divisions_by_pinyin(pinyin: str) -> tuple[Division, ...]:
     >>> [d.name for d in divisions_by_pinyin("Ordos")]
     ['鄂尔多斯市']
     """
-    return _by_pinyin().get(re.sub(r"[\s\-'’]", "", pinyin.lower()), ())
+    return _by_pinyin().get(_PINYIN_SEP.sub("", pinyin.lower()), ())
 
 
 @cache
@@ -420,6 +429,7 @@ def surnames() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+_APOSTROPHES = re.compile(r"['’]")
 _NOT_SYLLABLES = frozenset({"m", "n", "ng", "hm", "hng", "r", "ê"})
 
 
@@ -432,13 +442,14 @@ def pinyin_syllables() -> frozenset[str]:
     return frozenset(p for p in lazy_pinyin(chars) if p.isascii() and p.isalpha() and p not in _NOT_SYLLABLES)
 
 
+@lru_cache(maxsize=1 << 15)
 def is_pinyin(word: str, *, min_syllables: int = 1) -> bool:
     """Whether ``word`` reads as toneless pinyin syllables ("Zhengdong", "ShiBaZhong").
 
     >>> is_pinyin("zhengdong"), is_pinyin("school"), is_pinyin("luoyang", min_syllables=4)
     (True, False, False)
     """
-    w = re.sub(r"['’]", "", word.lower())  # syllable apostrophes: Jin'an, Xi'an
+    w = _APOSTROPHES.sub("", word.lower())  # syllable apostrophes: Jin'an, Xi'an
     syl = pinyin_syllables()
     best = [0] + [-1] * len(w)  # fewest... most syllables reaching position i
     for i in range(len(w)):

@@ -29,7 +29,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .lexicon import (
     Division,
@@ -109,12 +109,55 @@ def _zh_generic() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(rows, key=lambda r: -len(r[0])))
 
 
+@cache
+def _zh_generic_by_char() -> dict[str, tuple[tuple[str, str], ...]]:
+    """:func:`_zh_generic` grouped by first character (order kept: longest first).
+
+    >>> ("实验", "experimental") in _zh_generic_by_char()["实"]
+    True
+    """
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in _zh_generic():
+        out.setdefault(row[0][:1], []).append(row)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@cache
+def _en_generic_by_token() -> dict[str, tuple[tuple[tuple[str, ...], str, str], ...]]:
+    """:func:`_en_generic` grouped by first token (order kept: longest first)."""
+    out: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+    for row in _en_generic():
+        if row[0]:
+            out.setdefault(row[0][0], []).append(row)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@cache
+def _zh_of_generic_index() -> dict[tuple[str, ...], str]:
+    """English token tuple -> Chinese of the first (longest-first) generic phrase spelled so."""
+    out: dict[tuple[str, ...], str] = {}
+    for toks, _, zh in _en_generic():
+        out.setdefault(toks, zh)
+    return out
+
+
+_NO_DOT = re.compile(r"\bno\s*\.\s*(?=\d)")
+_POSSESSIVE = re.compile(r"'s\b")
+_SYLLABLE_APOS = re.compile(r"(?<=[a-z])'(?=[aeo])")
+_EN_TOKEN = re.compile(r"[a-z]+(?:\+[a-z0-9]+)?|\d+(?:st|nd|rd|th)?")
+
+
 def _en_tokens(text: str) -> list[str]:
+    return list(_en_tokens_cached(text))
+
+
+@lru_cache(maxsize=1 << 15)
+def _en_tokens_cached(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    text = re.sub(r"\bno\s*\.\s*(?=\d)", "no ", text)
-    text = re.sub(r"'s\b", "", text)
-    text = re.sub(r"(?<=[a-z])'(?=[aeo])", "", text)  # pinyin syllable apostrophe: jin'an -> jinan
-    return re.findall(r"[a-z]+(?:\+[a-z0-9]+)?|\d+(?:st|nd|rd|th)?", text)
+    text = _NO_DOT.sub("no ", text)
+    text = _POSSESSIVE.sub("", text)
+    text = _SYLLABLE_APOS.sub("", text)  # pinyin syllable apostrophe: jin'an -> jinan
+    return tuple(_EN_TOKEN.findall(text))
 
 
 # ----------------------------------------------------------------------------- areas
@@ -138,6 +181,7 @@ def _pick(cands: Iterable[Division], suffix: str | None, context: frozenset[str]
     return None
 
 
+@lru_cache(maxsize=1 << 14)
 def _area_from_division(d: Division) -> Area:
     from .lexicon import division_by_code
 
@@ -198,6 +242,11 @@ def _en_area(tokens: list[str], context: frozenset[str]) -> tuple[Area | None, i
 def _en_area_exact(tokens: list[str], context: frozenset[str]) -> Area | None:
     if not tokens:
         return None
+    return _en_area_exact_cached(tuple(tokens), context)
+
+
+@lru_cache(maxsize=1 << 16)
+def _en_area_exact_cached(tokens: tuple[str, ...], context: frozenset[str]) -> Area | None:
     suffix = None
     words = list(tokens)
     whole = _zh_of_generic(words)
@@ -243,14 +292,16 @@ def _generic_word(w: str) -> bool:
     return w in _generic_words() or ordinal_value(w) is not None
 
 
-def _zh_of_generic(words: list[str]) -> str | None:
-    """The Chinese of a whole generic phrase ("old city" -> 老城)."""
-    for toks, _, zh in _en_generic():
-        if list(toks) == words:
-            return zh
-    return None
+def _zh_of_generic(words: list[str] | tuple[str, ...]) -> str | None:
+    """The Chinese of a whole generic phrase ("old city" -> 老城).
+
+    >>> _zh_of_generic(["old", "city"]), _zh_of_generic(["luoyang"])
+    ('老城', None)
+    """
+    return _zh_of_generic_index().get(tuple(words))
 
 
+@lru_cache(maxsize=1 << 16)
 def area_of(surface: str, lang: str, context: frozenset[str] = frozenset()) -> Area | None:
     """The area a whole surface form names (None if it names none).
 
@@ -268,6 +319,7 @@ def area_of(surface: str, lang: str, context: frozenset[str] = frozenset()) -> A
 # ----------------------------------------------------------------------------- names
 
 
+@lru_cache(maxsize=1 << 15)
 def parse_name(surface: str, lang: str, context: frozenset[str] = frozenset()) -> NameParts:
     """Split a name into an area prefix and canonical parts.
 
@@ -280,22 +332,26 @@ def parse_name(surface: str, lang: str, context: frozenset[str] = frozenset()) -
     return _parse_en(surface, context)
 
 
+_ZH_ORDINAL = re.compile(r"第([零〇一二两三四五六七八九十百\d]+)")
+_ZH_NAME_PUNCT = re.compile(r"[\s“”\"'‘’《》()（）]")
+
+
 def _parse_zh(text: str, context: frozenset[str]) -> NameParts:
-    text = re.sub(r"[\s“”\"'‘’《》()（）]", "", unicodedata.normalize("NFKC", text))
+    text = _ZH_NAME_PUNCT.sub("", unicodedata.normalize("NFKC", text))
     area, rest = _zh_area(text, context)
     parts: list[str] = []
     proper = ""
     i = 0
     while i < len(rest):
-        m = re.match(r"第([零〇一二两三四五六七八九十百\d]+)", rest[i:])
-        hit = next(((zh, en) for zh, en in _zh_generic() if rest.startswith(zh, i)), None)
+        m = _ZH_ORDINAL.match(rest, i) if rest[i] == "第" else None
+        hit = next((row for row in _zh_generic_by_char().get(rest[i], ()) if rest.startswith(row[0], i)), None)
         if m or hit:
             if proper:
                 parts.append(to_pinyin(proper))
                 proper = ""
             if m:
                 parts.append(f"no-{_zh_int(m.group(1))}")
-                i += m.end()
+                i = m.end()
             else:
                 parts.append(hit[1].replace(" ", "-"))
                 i += len(hit[0])
@@ -386,7 +442,7 @@ def _en_piece(tokens: list[str], i: int) -> tuple[int, str | None]:
         return 2, f"no-{v}"
     if (v := ordinal_value(tok)) is not None:
         return 1, f"no-{v}"
-    for toks, canon, _ in _en_generic():
+    for toks, canon, _ in _en_generic_by_token().get(tok, ()):
         if tuple(tokens[i : i + len(toks)]) == toks:
             return len(toks), canon.replace(" ", "-")
     return 1, None
@@ -404,11 +460,15 @@ def _policy_index() -> dict[str, str]:
     return out
 
 
+_NORM_DROP = re.compile(r"[\s\"'“”‘’《》「」\-_.,，、()（）]+")
+
+
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"[\s\"'“”‘’《》「」\-_.,，、()（）]+", "", text)
+    return _NORM_DROP.sub("", text)
 
 
+@lru_cache(maxsize=1 << 14)
 def policy_id(surface: str) -> str | None:
     """Thesaurus id of a policy name ("ShuangJian" -> double-reduction), else None."""
     norm = _norm(surface)
@@ -421,6 +481,7 @@ def policy_id(surface: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(
     kind: str, surface: str, lang: str, context: frozenset[str] = frozenset(), *, default_area: Area | None = None
 ) -> str:
@@ -453,9 +514,20 @@ def name_key(
     return f"{kind}/" + "-".join(parts or ("unnamed",))
 
 
+@cache
+def _generic_parts() -> frozenset[str]:
+    """Key parts of the generic phrases ("middle-school")."""
+    return frozenset(c.replace(" ", "-") for _, c, _ in _en_generic())
+
+
+@cache
+def _policy_ids() -> frozenset[str]:
+    return frozenset(p.id for p in policies())
+
+
 def _needs_area(kind: str, parts: tuple[str, ...]) -> bool:
     """Generic-only names ("Experimental Middle School", "Education Bureau") take the article's area."""
-    generic = {c.replace(" ", "-") for _, c, _ in _en_generic()}
+    generic = _generic_parts()
     if kind == "GovernmentBody":
         return parts[0] != "ministry-of-education"
     return all(p in generic or p.startswith("no-") for p in parts)
@@ -572,7 +644,7 @@ def _key_of(m: Mention, lang: str, context: frozenset[str], default: Area | None
     mlang = "zh" if _ZH.search(m.surface) else "en"
     canon = m.hint("canonical")
     if m.kind == "Policy" and canon:
-        return f"Policy/{canon}" if canon in {p.id for p in policies()} else name_key("Policy", canon, mlang)
+        return f"Policy/{canon}" if canon in _policy_ids() else name_key("Policy", canon, mlang)
     area_hint = m.hint("area")
     dflt = area_of(area_hint, mlang, context) if area_hint else default
     return name_key(m.kind, m.surface, mlang, context, default_area=dflt)
@@ -627,6 +699,7 @@ def _merge_school_level(keys: dict[Mention, str]) -> dict[Mention, str]:
     return out
 
 
+@lru_cache(maxsize=1 << 14)
 def _is_area_part(part: str) -> bool:
     """Whether a key prefix is an area ("zhengdong-new-district", "luoyang-laocheng").
 
@@ -693,6 +766,7 @@ def _clean_surface(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@lru_cache(maxsize=1 << 14)
 def _area_for_key(key: str) -> Area | None:
     kind, _, part = key.partition("/")
     if kind not in ("City", "District", "Province"):
