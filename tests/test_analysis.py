@@ -243,3 +243,20 @@ def _same(names: set[str], gold: set[str]) -> bool:
 def _aliases(G: nx.MultiDiGraph, *iris: str) -> set[str]:
     labels = {_norm(G.nodes[i][k]) for i in iris if i in G for k in ("label_en", "label_zh") if G.nodes[i][k]}
     return labels | {_norm(a) for i in iris if i in G for a in G.nodes[i].get("alt_labels", ())}
+
+
+@pytest.mark.parametrize("graph_seed", [1, 2, 3])
+def test_analysis_betweenness_equals_networkx_exact_and_sampled(monkeypatch, graph_seed):
+    """igraph computes it; the numbers are networkx's, exact and with a sampled source set."""
+    H = nx.gnm_random_graph(120, 200, seed=graph_seed)  # sparse: several components
+    H.add_edges_from([(200, 201)])  # and an isolated pair
+    H = nx.relabel_nodes(H, {n: f"n{n}" for n in H})
+    ours = analysis.betweenness(H)
+    theirs = nx.betweenness_centrality(H, normalized=True)
+    assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)
+    monkeypatch.setattr(analysis, "EXACT_BETWEENNESS_MAX_NODES", 50)
+    monkeypatch.setattr(analysis, "BETWEENNESS_SAMPLE", 30)
+    ours = analysis.betweenness(H, seed=graph_seed)
+    theirs = nx.betweenness_centrality(H, k=30, normalized=True, seed=graph_seed)
+    assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)
+    assert max(ours.values()) > 0
