@@ -471,18 +471,21 @@ class EnExtractor:
     def _areas(self, text: str, sent: Span) -> list[Mention]:
         out = []
         words = _words(text, sent.start, sent.end)
+        lows = [w.group().lower() for w in words]
+        # glued[j]: only spaces between word j and word j + 1
+        glued = [not text[a.end() : b.start()].strip() for a, b in zip(words, words[1:], strict=False)]
         i = 0
         while i < len(words):
             found = None
-            if words[i].group().lower() in _STOP and words[i].group().lower() not in _KEEP_LOWER:
+            if lows[i] in _STOP and lows[i] not in _KEEP_LOWER:
                 i += 1
                 continue
             for n in range(min(5, len(words) - i), 0, -1):
+                if not all(glued[i : i + n - 1]):
+                    continue
+                if n > 1 and lows[i + n - 1] in _STOP:
+                    continue
                 seg = words[i : i + n]
-                if any(text[a.end() : b.start()].strip() for a, b in zip(seg, seg[1:], strict=False)):
-                    continue
-                if n > 1 and seg[-1].group().lower() in _STOP:
-                    continue
                 phrase = text[seg[0].start() : seg[-1].end()]
                 if self._area_ok(phrase, seg):
                     area = area_of(phrase, "en", self._context)
