@@ -455,9 +455,29 @@ def communities(G: nx.MultiDiGraph, *, seed: int = 0) -> dict[str, int]:
     H = simple_graph(G)
     if not len(H):
         return {}
-    parts = nx.community.louvain_communities(H, weight="weight", seed=seed)
+    parts = _louvain(H, seed=seed)
     parts = sorted((sorted(p) for p in parts), key=lambda p: (-len(p), p[0]))
     return {n: i for i, part in enumerate(parts) for n in part}
+
+
+def _louvain(H: nx.Graph, *, seed: int = 0) -> list[list[str]]:
+    """Louvain (multilevel modularity) by igraph's C core, with its own seeded random generator.
+
+    >>> _louvain(nx.Graph([("a", "b"), ("c", "d")]))
+    [['a', 'b'], ['c', 'd']]
+    """
+    import igraph
+
+    nodes = sorted(H)
+    index = {node: i for i, node in enumerate(nodes)}
+    edges = sorted((min(index[u], index[v]), max(index[u], index[v]), d.get("weight", 1)) for u, v, d in H.edges(data=True))
+    g = igraph.Graph(n=len(nodes), edges=[(u, v) for u, v, _ in edges], directed=False)
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        clusters = g.community_multilevel(weights=[w for _, _, w in edges] or None)
+    finally:
+        igraph.set_random_number_generator(random)
+    return [[nodes[i] for i in part] for part in clusters]
 
 
 def community_summary(G: nx.MultiDiGraph, *, seed: int = 0, top: int = 3) -> pd.DataFrame:
@@ -559,11 +579,12 @@ def compare_districts(obs: pd.DataFrame, *, unit: str | None = None, measure: st
 
 def annotate(G: nx.MultiDiGraph, *, seed: int = 0) -> nx.MultiDiGraph:
     """Add ``degree``, ``betweenness``, ``pagerank`` and ``community`` to every node (in place)."""
-    scores = centrality(G, types=None, seed=seed).set_index("node")
+    frame = centrality(G, types=None, seed=seed)
+    scores = {row[0]: row[1:] for row in frame[["node", "degree", "betweenness", "pagerank"]].itertuples(index=False)}
     membership = communities(G, seed=seed)
     for n, data in G.nodes(data=True):
-        for col in ("degree", "betweenness", "pagerank"):
-            data[col] = float(scores.at[n, col]) if n in scores.index else 0.0
+        for col, value in zip(("degree", "betweenness", "pagerank"), scores.get(n, (0.0, 0.0, 0.0))):
+            data[col] = float(value)
         data["community"] = membership.get(n, -1)
     return G
 

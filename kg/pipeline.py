@@ -31,7 +31,7 @@ from .config import REPO
 from .errors import InputError
 from .model import Article, BuildReport, Resolution
 
-__all__ = ["build", "process_article", "BuildEvent"]
+__all__ = ["build", "process_article", "BuildEvent", "Mapped"]
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +68,50 @@ def process_article(article: Article) -> Resolution:
     return resolve(extract(article))
 
 
-def _work(article: Article) -> tuple[Article, Resolution | None, str]:
-    """Worker-side step; never raises, so one bad article cannot stop a pool."""
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """What the extraction side hands the writer for one article: its quads, or why it failed.
+
+    ``quads`` is a list of ``pyoxigraph.Quad`` in one process, N-Quads bytes from a worker
+    process (Oxigraph parses them in the writer far faster than unpickling Python objects).
+    """
+
+    article: Article
+    quads: list | bytes | None
+    count: int = 0
+    error: str = ""
+
+
+def _work(article: Article, serialise: bool = False) -> Mapped:
+    """Extract, resolve and map one article; never raises, so one bad article cannot stop a pool."""
+    from .mapping import to_quads
+
     try:
-        return article, process_article(article), ""
+        resolution = process_article(article)
     except Exception as exc:  # noqa: BLE001 - reported per article, build goes on
         log.debug("extraction failed for %s\n%s", article.source_file, traceback.format_exc())
-        return article, None, f"extraction failed: {type(exc).__name__}: {exc}"
+        return Mapped(_slim(article), None, error=f"extraction failed: {type(exc).__name__}: {exc}")
+    try:
+        quads = to_quads(resolution)
+    except Exception as exc:  # noqa: BLE001
+        log.debug("mapping failed for %s\n%s", article.source_file, traceback.format_exc())
+        return Mapped(_slim(article), None, error=f"could not map: {type(exc).__name__}: {exc}")
+    if not serialise:
+        return Mapped(article, quads, len(quads))
+    from pyoxigraph import RdfFormat, serialize
+
+    return Mapped(_slim(article), serialize(quads, format=RdfFormat.N_QUADS), len(quads))
+
+
+def _work_serialised(article: Article) -> Mapped:
+    return _work(article, serialise=True)
+
+
+def _slim(article: Article) -> Article:
+    """The article without its text: what the writer needs to report and record it."""
+    from dataclasses import replace
+
+    return replace(article, text="")
 
 
 def _articles(inputs: Iterable[str | Path], events: Callable[[BuildEvent], None]) -> Iterator[Article]:
@@ -96,14 +133,26 @@ def _articles(inputs: Iterable[str | Path], events: Callable[[BuildEvent], None]
             yield item
 
 
-def _extracted(articles: Iterable[Article], jobs: int) -> Iterator[tuple[Article, Resolution | None, str]]:
+def _mapped(articles: Iterable[Article], jobs: int) -> Iterator[Mapped]:
+    """Articles extracted and mapped, in input order: in this process, or by ``jobs`` workers."""
     if jobs <= 1:
         yield from map(_work, articles)
         return
     import multiprocessing as mp
 
-    with mp.get_context("forkserver").Pool(jobs) as pool:
-        yield from pool.imap(_work, articles, chunksize=4)
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["kg.extract", "kg.resolve", "kg.mapping"])
+    with ctx.Pool(jobs, initializer=_warm_up) as pool:
+        yield from pool.imap(_work_serialised, articles, chunksize=2)
+
+
+def _warm_up() -> None:
+    """Load the extractors' dictionaries once per worker, before the first article arrives."""
+    for lang, text in (("zh", "县教育局。"), ("en", "The County Education Bureau.")):
+        try:
+            process_article(Article("warm-up", "warm-up.txt", lang, "", None, text, "warm-up"))
+        except Exception:  # noqa: BLE001 - a real article will report the problem
+            log.debug("warm-up failed for %s", lang, exc_info=True)
 
 
 def build(
@@ -145,11 +194,11 @@ def build(
                 continue
             yield article
 
-    for article, resolution, error in _extracted(todo(), jobs):
-        if resolution is None:
-            events(BuildEvent(_where(article), "skipped", error))
+    for mapped in _mapped(todo(), jobs):
+        if mapped.quads is None:
+            events(BuildEvent(_where(mapped.article), "skipped", mapped.error))
             continue
-        _write(store, article, resolution, stored, events)
+        _write(store, mapped, stored, events)
 
     if counts["added"] or counts["replaced"] or _analysis_stale(store, stored):
         if len(stored) <= analysis_auto_max:
@@ -170,25 +219,23 @@ def build(
 
 def _write(
     store: Store,
-    article: Article,
-    resolution: Resolution,
+    mapped: Mapped,
     stored: dict[str, str],
     events: Callable[[BuildEvent], None],
 ) -> None:
-    from .mapping import to_quads
     from .vocab import article_iri
 
+    article = mapped.article
     iri = article_iri(article.id)
     try:
-        quads = to_quads(resolution)
-        _backend(store).replace_article(store, iri, quads)
+        _backend(store).replace_article(store, iri, mapped.quads)
     except Exception as exc:  # noqa: BLE001 - one article's failure must not stop the build
-        log.debug("mapping/store failed for %s\n%s", article.source_file, traceback.format_exc())
+        log.debug("store failed for %s\n%s", article.source_file, traceback.format_exc())
         events(BuildEvent(_where(article), "skipped", f"could not store: {type(exc).__name__}: {exc}"))
         return
     status = "replaced" if iri in stored else "added"
     stored[iri] = article.content_hash
-    events(BuildEvent(_where(article), status, f"{len(quads)} quads"))
+    events(BuildEvent(_where(article), status, f"{mapped.count} quads"))
 
 
 def _open(store_path):

@@ -187,9 +187,11 @@ def article_graphs(store: RemoteStore) -> dict[str, str]:
     return {b["a"]["value"]: b["h"]["value"] for b in store.select(q)}
 
 
-def replace_article(store: RemoteStore, article_iri: str, quads: Iterable[Quad]) -> None:
-    """Replace the named graph of ``article_iri`` with ``quads`` in one request."""
+def replace_article(store: RemoteStore, article_iri: str, quads: Iterable[Quad] | bytes) -> None:
+    """Replace the named graph of ``article_iri`` with ``quads`` (or N-Quads bytes) in one request."""
     graph = _graph_of(article_iri)
+    if isinstance(quads, bytes | bytearray):
+        quads = parse(bytes(quads), format=RdfFormat.N_QUADS)
     quads = list(quads)
     if any(q.graph_name != NamedNode(graph) for q in quads):
         raise ValueError(f"every quad must be in {graph}")

@@ -129,3 +129,21 @@ def test_pipeline_large_builds_leave_analysis_to_kg_analyze(seeds_copy, tmp_path
     st = kgstore.open_store(tmp_path / "store")
     q = "SELECT * WHERE { GRAPH <https://w3id.org/edukg/graph/analysis> { ?s ?p ?o } } LIMIT 1"
     assert kgstore.rows(st, q) == []
+
+
+def test_pipeline_parallel_build_equals_one_process(seeds_copy, seed_store_path, tmp_path):
+    """`--jobs 2`: workers extract and map, the parent writes; same dataset, same skips, same order."""
+    (seeds_copy / "broken.txt").write_bytes(bytes(range(256)) * 10)
+    events = []
+    report = build([seeds_copy], tmp_path / "par", jobs=2, on_event=events.append)
+    assert report.added == 5 and len(report.skipped) == 1
+    assert _dump(tmp_path / "par") == _dump(seed_store_path)
+    written = [e.source.rsplit("/", 1)[-1] for e in events if e.status == "added"]
+    assert written == sorted(written)  # input order kept
+    assert all(e.detail.endswith(" quads") and int(e.detail.split()[0]) > 100 for e in events if e.status == "added")
+    # a changed article is replaced through the same path
+    target = sorted(seeds_copy.glob("*.txt"))[0]
+    target.write_text(target.read_text(encoding="utf-8") + "\nThe county added 1,234 new school places in 2023.\n",
+                      encoding="utf-8")
+    again = build([seeds_copy], tmp_path / "par", jobs=2)
+    assert (again.replaced, again.unchanged) == (1, 4)
