@@ -272,6 +272,16 @@ def _divisions_by_bigram() -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
 
 
+@cache
+def _bigram_heads() -> re.Pattern[str]:
+    """A character that opens some division name, followed by one that can be its second: the
+    regex engine skips the rest of the text, the dict probe then decides."""
+    index = _divisions_by_bigram()
+    firsts = "".join(sorted({k[0] for k in index}))
+    seconds = "".join(sorted({k[1] for k in index}))
+    return re.compile(f"[{re.escape(firsts)}](?=[{re.escape(seconds)}])")
+
+
 def _division_spans(text: str) -> list[tuple[int, int]]:
     """Leftmost-longest, non-overlapping division names in ``text``.
 
@@ -285,8 +295,9 @@ def _division_spans(text: str) -> list[tuple[int, int]]:
     index = _divisions_by_bigram()
     out: list[tuple[int, int]] = []
     last = 0
-    for i in [i for i in range(len(text) - 1) if text[i : i + 2] in index]:
-        if i < last:
+    for hit in _bigram_heads().finditer(text):
+        i = hit.start()
+        if i < last or text[i : i + 2] not in index:
             continue
         for name in index[text[i : i + 2]]:
             if text.startswith(name, i):
@@ -398,6 +409,14 @@ class _Doc:
         found = self._by_kind.get(("area-starts",))
         if found is None:
             found = self._by_kind[("area-starts",)] = [m.span.start for m in self.areas()]
+        return found
+
+    def starts_of(self, *kinds: str) -> list[int]:
+        """Start offsets of :meth:`of_kind` (same order), for bisecting."""
+        key = ("starts", *kinds)
+        found = self._by_kind.get(key)
+        if found is None:
+            found = self._by_kind[key] = [m.span.start for m in self.of_kind(*kinds)]
         return found
 
     def of_kind(self, *kinds: str) -> list[Mention]:
@@ -555,7 +574,8 @@ def _choose_main_area(doc: _Doc) -> None:
 
 def _area_of_name(doc: _Doc, start: int, end: int) -> Mention | None:
     """The area a name starts with (its district prefix), if any."""
-    inner = [m for m in doc.of_kind("District", "City") if start <= m.span.start and m.span.end <= end]
+    areas, starts = doc.of_kind("District", "City"), doc.starts_of("District", "City")
+    inner = [m for m in areas[bisect_left(starts, start) : bisect_right(starts, end)] if m.span.end <= end]
     if not inner:
         return None
     best = max(inner, key=lambda m: (m.kind == "District", m.span.start))
@@ -564,11 +584,22 @@ def _area_of_name(doc: _Doc, start: int, end: int) -> Mention | None:
 
 def _district_by_short(doc: _Doc, city: Mention) -> Mention | None:
     """济南市|历下|实验中学: a district of the city named by its short form right after the city."""
-    for d in doc.of_kind("District"):
-        short = _short(d.surface)
-        if len(short) >= 2 and doc.text.startswith(short, city.span.end) and d.hint("city") == city.hint("city"):
-            return d
-    return None
+    key = ("district-by-short", "District")  # dropped whenever a District is added
+    memo = doc._by_kind.get(key)
+    if memo is None:
+        memo = doc._by_kind[key] = {}
+    if city not in memo:
+        memo[city] = next(
+            (
+                d
+                for d in doc.of_kind("District")
+                if len(short := _short(d.surface)) >= 2
+                and doc.text.startswith(short, city.span.end)
+                and d.hint("city") == city.hint("city")
+            ),
+            None,
+        )
+    return memo[city]
 
 
 def _relate_areas(doc: _Doc) -> None:
@@ -725,14 +756,8 @@ def _find_bare_branches(doc: _Doc) -> None:
 def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> int | None:
     """Walk left from a suffix over name-like words; None when nothing name-like precedes it."""
     text = doc.text
-    lo = suffix_start
-    while (
-        lo > 0
-        and suffix_start - lo < 24
-        and not CLAUSE_BREAK.match(text[lo - 1])
-        and text[lo - 1] not in '“”"《》（）() 、'
-    ):
-        lo -= 1
+    # up to 24 characters back, stopping after a clause break, quote, bracket, space or 、
+    lo = _NAME_WINDOW.search(text, max(0, suffix_start - 24), suffix_start).start()
     if lo == suffix_start:
         return suffix_start
     pos = suffix_start
@@ -763,6 +788,7 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
     return pos
 
 
+_NAME_WINDOW = re.compile(r'[^，,；;。！？!?：:\n“”"《》（）() 、]*\Z')
 MEASURE_CHARS = ("所", "个", "家", "座", "名")
 _SCHOOL_TAILS = tuple(sorted(SCHOOL_SUFFIXES, key=len, reverse=True))
 _ANCHOR_HEAD = "也还都均已再又就才仍共全各每该本其这那所个"
@@ -1183,13 +1209,18 @@ def _role_after(doc: _Doc, s: Mention) -> str | None:
     """Role words after a school or after the enumeration it belongs to (A、B和C为成员校)."""
     text = doc.text
     pos = s.span.end
+    schools, starts = doc.of_kind("School"), doc.starts_of("School")
     for _ in range(8):
         nxt = max(
-            (m for m in doc.of_kind("School") if m.span.start in range(pos, pos + 2) and not m.hint("inGroupName")),
+            (
+                m
+                for m in schools[bisect_left(starts, pos) : bisect_left(starts, pos + 2)]
+                if not m.hint("inGroupName")
+            ),
             key=lambda m: m.span.end,
             default=None,
         )
-        if nxt is None or not re.fullmatch(r"[、和与及]?", text[pos : nxt.span.start]):
+        if nxt is None or not _LIST_JOINT.fullmatch(text, pos, nxt.span.start):
             break
         pos = nxt.span.end
     after = text[pos : pos + 12]
@@ -1197,7 +1228,7 @@ def _role_after(doc: _Doc, s: Mention) -> str | None:
     if m:
         role = "lead" if m.group(1) in LEAD_WORDS else "member"
         return f"campus-{role}" if m.group(1) in ("总校", "分校") else role
-    if re.match(r"(?:等\d*所学校)?(?:加入|加盟|并入|纳入)", after):
+    if _JOIN_AFTER.match(after):
         return "member"
     if _FORM_GROUP.match(text, pos, pos + 20):
         return "local-member"  # 与A、B组成紧密型教育集团: the group this sentence names
@@ -1206,6 +1237,8 @@ def _role_after(doc: _Doc, s: Mention) -> str | None:
     return None
 
 
+_LIST_JOINT = re.compile(r"[、和与及]?")
+_JOIN_AFTER = re.compile(r"(?:等\d*所学校)?(?:加入|加盟|并入|纳入)")
 _FORM_GROUP = re.compile(r"(?:等\d*所学校)?(?:共同)?(?:组成|组建|结成)[^，,。；;]{0,8}(?:集团|联盟|共同体)")
 _ROLE_AFTER = re.compile(
     r"(?:（|\()?(?:为|作为|任|是|担任|等为|等)?(?:集团|联盟|共同体)?(?:的)?("
@@ -1214,15 +1247,19 @@ _ROLE_AFTER = re.compile(
 )
 
 
+_ROLE_LIST_BEFORE = re.compile(r"(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + r")(?:有|包括|为|是|：|:)[^。；;]*$")
+_MEMBERS_BEFORE = re.compile(r"(?:由|吸纳|吸收|包括|涵盖|下辖|辖|包含|联合|携手)(?:[^。；;，,]*[、和与及])?$")
+
+
 def _role_before(doc: _Doc, s: Mention) -> str | None:
     """Role words before a list (成员校有A、B; 以A为牵头校; 由A牵头)."""
     text = doc.text
     clause = doc.clause(s.span.start)
     before = text[clause.start : s.span.start]
-    m = re.search(r"(" + "|".join(LEAD_WORDS + MEMBER_WORDS) + r")(?:有|包括|为|是|：|:)[^。；;]*$", before)
+    m = _ROLE_LIST_BEFORE.search(before)
     if m:
         return "lead" if m.group(1) in LEAD_WORDS else "member"
-    if re.search(r"(?:由|吸纳|吸收|包括|涵盖|下辖|辖|包含|联合|携手)(?:[^。；;，,]*[、和与及])?$", before) and any(
+    if _MEMBERS_BEFORE.search(before) and any(
         g.span.start < s.span.start and doc.sentence(g.span.start) == doc.sentence(s.span.start)
         for g in doc.of_kind("EducationGroup")
     ):
