@@ -5,7 +5,9 @@ articles in ``tests/data/unseen_zh``.  Both sides are timed in CPU seconds
 (``time.process_time``) after a warm-up (dictionaries loaded), best of several repetitions;
 the extractor's text-level memo caches are cleared before every repetition, so a repetition
 never profits from having seen the corpus before.  The floor of issue 7 is ratio ≥ 0.5, where
-ratio = jieba seconds / extraction seconds (throughput of ours relative to jieba's).
+ratio = jieba seconds / extraction seconds (throughput of ours relative to jieba's).  The same is
+reported for extraction plus resolution (``kg.pipeline.process_article``, the per-article part of
+a build before mapping and the store write), with the resolver's name memos cleared too.
 
 Run: ``.venv/bin/python -m bench.zh_speed`` (``--articles N``, ``--reps R``, ``--profile``).
 
@@ -26,7 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["corpus_articles", "time_jieba", "time_extract", "measure", "main"]
+__all__ = ["corpus_articles", "time_jieba", "time_extract", "time_process", "measure", "main"]
 
 REPO = Path(__file__).resolve().parent.parent
 UNSEEN = REPO / "tests" / "data" / "unseen_zh"
@@ -72,11 +74,13 @@ def time_jieba(texts: Sequence[str], reps: int = 3) -> float:
 
 
 def _clear_caches() -> None:
+    from kg import resolve
     from kg.extract import zh
 
-    clear = getattr(zh, "_clear_text_caches", None)
-    if clear is not None:
-        clear()
+    for module in (zh, resolve):
+        clear = getattr(module, "_clear_text_caches", None)
+        if clear is not None:
+            clear()
 
 
 def time_extract(articles: Sequence[Any], reps: int = 3, *, passes: int = 1) -> float:
@@ -97,6 +101,20 @@ def time_extract(articles: Sequence[Any], reps: int = 3, *, passes: int = 1) -> 
     return _best(run, reps)
 
 
+def time_process(articles: Sequence[Any], reps: int = 3) -> float:
+    """CPU seconds of ``kg.pipeline.process_article`` (extraction and resolution) over ``articles``."""
+    from kg.pipeline import process_article
+
+    process_article(articles[0])
+
+    def run() -> None:
+        _clear_caches()
+        for a in articles:
+            process_article(a)
+
+    return _best(run, reps)
+
+
 def real_articles() -> list[Any]:
     """The held-out ``unseen_zh`` articles and the Chinese seed: real prose, more unknown words."""
     from kg.ingest import read_file
@@ -113,11 +131,13 @@ def measure(n: int = 600, reps: int = 3, *, seed: int = 0) -> dict[str, Any]:
     mb = sum(len(t.encode()) for t in texts) / 1e6
     jb = time_jieba(texts, reps)
     ours = time_extract(articles, reps)
+    both = time_process(articles, reps)
     real = real_articles()
     real_jb = time_jieba([a.text for a in real] * 20, reps)
     real_ours = time_extract(real, reps, passes=20)
     return {"articles": len(articles), "mb": round(mb, 3), "jieba_cut_s": round(jb, 3),
             "extract_s": round(ours, 3), "ratio": round(jb / ours, 3) if ours else 0.0,
+            "process_s": round(both, 3), "process_ratio": round(jb / both, 3) if both else 0.0,
             "real_articles": len(real), "real_jieba_cut_s": round(real_jb, 3), "real_extract_s": round(real_ours, 3),
             "real_ratio": round(real_jb / real_ours, 3) if real_ours else 0.0}  # fmt: skip
 
@@ -149,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
     print(f"jieba.cut (accurate): {r['jieba_cut_s']:.3f} s CPU  ({r['mb'] / r['jieba_cut_s']:.2f} MB/s)")
     print(f"kg zh extraction:     {r['extract_s']:.3f} s CPU  ({r['mb'] / r['extract_s']:.2f} MB/s)")
     print(f"ratio (jieba / ours): {r['ratio']:.3f}  (issue 7 floor: 0.5)")
+    print(f"extract + resolve:    {r['process_s']:.3f} s CPU  ratio {r['process_ratio']:.3f}")
     print(
         f"real prose only ({r['real_articles']} articles: unseen_zh + Chinese seed, 20 passes): "
         f"jieba.cut {r['real_jieba_cut_s']:.3f} s, ours {r['real_extract_s']:.3f} s, ratio {r['real_ratio']:.3f}"

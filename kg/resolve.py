@@ -792,3 +792,13 @@ def _preferred(key: str, kind: str, surfaces: set[tuple[str, str]]) -> tuple[str
     zh_name = min(zh, key=lambda s: (-len(s), s)) if zh else None
     en = canonical_label(key) if any(lang == "en" for lang, _ in surfaces) or not zh else None
     return zh_name, en
+
+
+def _clear_text_caches() -> None:
+    """Forget the memos keyed on names and words (benchmarks clear them, like the extractors' own)."""
+    from . import lexicon
+
+    for fn in (name_key, parse_name, area_of, policy_id, _en_area_exact_cached, _en_tokens_cached,
+               _area_from_division, _area_for_key, _is_area_part,
+               lexicon.to_pinyin, lexicon.is_pinyin, lexicon.ordinal_value):  # fmt: skip
+        fn.cache_clear()

@@ -585,21 +585,14 @@ def _area_of_name(doc: _Doc, start: int, end: int) -> Mention | None:
 def _district_by_short(doc: _Doc, city: Mention) -> Mention | None:
     """济南市|历下|实验中学: a district of the city named by its short form right after the city."""
     key = ("district-by-short", "District")  # dropped whenever a District is added
-    memo = doc._by_kind.get(key)
-    if memo is None:
-        memo = doc._by_kind[key] = {}
-    if city not in memo:
-        memo[city] = next(
-            (
-                d
-                for d in doc.of_kind("District")
-                if len(short := _short(d.surface)) >= 2
-                and doc.text.startswith(short, city.span.end)
-                and d.hint("city") == city.hint("city")
-            ),
-            None,
-        )
-    return memo[city]
+    by_city = doc._by_kind.get(key)
+    if by_city is None:  # the districts of each city hint with their short names, in mention order
+        by_city = doc._by_kind[key] = {}
+        for d in doc.of_kind("District"):
+            if len(short := _short(d.surface)) >= 2:
+                by_city.setdefault(d.hint("city"), []).append((short, d))
+    text, end = doc.text, city.span.end
+    return next((d for short, d in by_city.get(city.hint("city"), ()) if text.startswith(short, end)), None)
 
 
 def _relate_areas(doc: _Doc) -> None:
