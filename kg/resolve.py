@@ -603,7 +603,8 @@ def resolve(extraction: Extraction) -> Resolution:
     named = {m: _key_of(m, art.lang, context, default) for m in extraction.mentions}
     implied = [m for f in extraction.facts for m in (f.subject, f.object)] + [o.about for o in extraction.observations]
     for m in implied:  # mentions made by relations ("X School Education Group" -> its lead "X School")
-        named.setdefault(m, _key_of(m, art.lang, context, default))
+        if m not in named:
+            named[m] = _key_of(m, art.lang, context, default)
     merged = _merge_unprefixed(named)
     keys = {m: merged[m] for m in extraction.mentions}
     entities = _entities(keys, art.lang)
@@ -612,13 +613,10 @@ def resolve(extraction: Extraction) -> Resolution:
     def key(m: Mention) -> str:
         return merged[m]
 
+    fact_keys = [(f, key(f.subject), key(f.object)) for f in extraction.facts]
     facts = tuple(
         sorted(
-            {
-                ResolvedFact(key(f.subject), f.predicate, key(f.object), f.evidence)
-                for f in extraction.facts
-                if key(f.subject) != key(f.object)
-            },
+            {ResolvedFact(sk, f.predicate, ok, f.evidence) for f, sk, ok in fact_keys if sk != ok},
             key=lambda f: (f.evidence, f.subject, f.predicate, f.object),
         )
     )
@@ -626,9 +624,7 @@ def resolve(extraction: Extraction) -> Resolution:
         ResolvedObservation(key(o.about), o.measure, o.value, o.unit, o.year, o.evidence, o.approximate)
         for o in extraction.observations
     )
-    extra_entities = {key(m) for f in extraction.facts for m in (f.subject, f.object)} | {
-        key(o.about) for o in extraction.observations
-    }
+    extra_entities = {k for _, sk, ok in fact_keys for k in (sk, ok)} | {key(o.about) for o in extraction.observations}
     missing = extra_entities - {e.key for e in entities}
     if missing:
         more = {m: key(m) for f in extraction.facts for m in (f.subject, f.object) if key(m) in missing}
@@ -653,20 +649,26 @@ def _key_of(m: Mention, lang: str, context: frozenset[str], default: Area | None
 def _merge_unprefixed(keys: dict[Mention, str]) -> dict[Mention, str]:
     """Within one article, "Longxiang Primary School" joins "Zhengdong New District Longxiang Primary School"."""
     full = sorted(set(keys.values()))
-    out = {}
-    for m, k in keys.items():
-        kind, _, rest = k.partition("/")
-        longer = [
-            f
-            for f in full
-            if f != k
-            and f.startswith(kind + "/")
-            and f.endswith("-" + rest)
-            and kind in ("School", "EducationGroup")
-            and _is_area_part(f[len(kind) + 1 : -len(rest) - 1])
-        ]
-        out[m] = longer[0] if len(longer) == 1 else k
-    return _merge_school_level(out)
+    target = {k: _longer_key(k, full) for k in full}
+    return _merge_school_level({m: target[k] for m, k in keys.items()})
+
+
+def _longer_key(k: str, full: list[str]) -> str:
+    """The one key of ``full`` that is ``k`` with an area in front (else ``k``).
+
+    >>> _longer_key("School/longxiang-primary-school", ["School/zhengdong-new-district-longxiang-primary-school"])
+    'School/zhengdong-new-district-longxiang-primary-school'
+    """
+    kind, _, rest = k.partition("/")
+    if kind not in ("School", "EducationGroup"):
+        return k
+    head, tail = kind + "/", "-" + rest
+    longer = [
+        f
+        for f in full
+        if f != k and f.startswith(head) and f.endswith(tail) and _is_area_part(f[len(kind) + 1 : -len(rest) - 1])
+    ]
+    return longer[0] if len(longer) == 1 else k
 
 
 def _merge_school_level(keys: dict[Mention, str]) -> dict[Mention, str]:
@@ -680,23 +682,29 @@ def _merge_school_level(keys: dict[Mention, str]) -> dict[Mention, str]:
     ['School/x-no-3-senior-middle-school']
     """
     present = set(keys.values())
-    out = {}
-    for m, k in keys.items():
-        kind, _, rest = k.partition("/")
-        for tail in ("-middle-school", "-middle-school-education-group"):
-            if (
-                kind in ("School", "EducationGroup")
-                and rest.endswith(tail)
-                and not rest.endswith(("senior" + tail, "junior" + tail))
-            ):
-                stem = rest[: -len(tail)]
-                longer = [
-                    f"{kind}/{stem}-{lv}{tail}" for lv in ("senior", "junior") if f"{kind}/{stem}-{lv}{tail}" in present
-                ]
-                if len(longer) == 1 and re.search(r"no-\d+$", stem):
-                    k = longer[0]
-        out[m] = k
-    return out
+    target = {k: _level_key(k, present) for k in present}
+    return {m: target[k] for m, k in keys.items()}
+
+
+_NO_TAIL = re.compile(r"no-\d+$")
+
+
+def _level_key(k: str, present: set[str]) -> str:
+    """The one senior/junior key of ``present`` that the middle-school key ``k`` abbreviates, else ``k``."""
+    kind, _, rest = k.partition("/")
+    for tail in ("-middle-school", "-middle-school-education-group"):
+        if (
+            kind in ("School", "EducationGroup")
+            and rest.endswith(tail)
+            and not rest.endswith(("senior" + tail, "junior" + tail))
+        ):
+            stem = rest[: -len(tail)]
+            longer = [
+                f"{kind}/{stem}-{lv}{tail}" for lv in ("senior", "junior") if f"{kind}/{stem}-{lv}{tail}" in present
+            ]
+            if len(longer) == 1 and _NO_TAIL.search(stem):
+                k = longer[0]
+    return k
 
 
 @lru_cache(maxsize=1 << 14)

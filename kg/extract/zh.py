@@ -1205,11 +1205,7 @@ def _role_after(doc: _Doc, s: Mention) -> str | None:
     schools, starts = doc.of_kind("School"), doc.starts_of("School")
     for _ in range(8):
         nxt = max(
-            (
-                m
-                for m in schools[bisect_left(starts, pos) : bisect_left(starts, pos + 2)]
-                if not m.hint("inGroupName")
-            ),
+            (m for m in schools[bisect_left(starts, pos) : bisect_left(starts, pos + 2)] if not m.hint("inGroupName")),
             key=lambda m: m.span.end,
             default=None,
         )
