@@ -34,7 +34,9 @@ class Settings:
     host: str = _f("127.0.0.1", "Address `kg serve` binds to.")
     port: int = _f(8000, "Port `kg serve` listens on.")
     workers: int = _f(2, "Worker processes of the WSGI server.")
-    access_log: bool = _f(False, "Log every request of `kg serve` to standard output (gunicorn access log).")
+    server: str = _f("granian", "Server of `kg serve`: 'granian' (keep-alive, threads) or 'gunicorn' (sync workers).")
+    threads: int = _f(4, "Request threads per worker process (granian).")
+    access_log: bool = _f(False, "Log every request of `kg serve` to standard output (the server's access log).")
     base_url: str = _f("", "Public base URL (e.g. https://example.org/kg) when behind a reverse proxy.")
     max_rows: int = _f(10_000, "Most result rows a SPARQL query returns over HTTP.")
     query_timeout: float = _f(5.0, "Seconds a SPARQL query may run before it is stopped.")
@@ -46,6 +48,10 @@ class Settings:
         " limit (slower); 'auto' is 'thread' under `kg serve` and 'fork' elsewhere.",
     )
     result_cache: int = _f(256, "Query answers each web worker keeps, per store snapshot (0: no cache).")
+    response_cache_bytes: int = _f(
+        64 * 2**20, "Bytes of finished SPARQL responses each web worker keeps, per store snapshot (0: off)."
+    )
+    cache_max_age: int = _f(0, "Seconds HTTP clients may reuse a SPARQL answer without revalidating (ETag).")
     allow_service: bool = _f(False, "Allow SPARQL SERVICE (federated) queries.")
     update_token: str = _f("", "Bearer token that enables SPARQL Update and the Graph Store Protocol.")
     jobs: int = _f(1, "Extraction processes for `kg build`.")

@@ -1,8 +1,15 @@
-"""``kg serve``: gunicorn with several worker processes (``dev=True``: Flask's server).
+"""``kg serve``: a production WSGI server with several worker processes (``dev=True``: Flask's server).
 
 The master snapshots the live store once (``Store.backup``) into a state folder; every worker
 loads that snapshot into memory, so no process opens a store that ``kg build`` may be writing.
 Prometheus counters are shared between workers through a multiprocess folder.
+
+Two servers are available (setting ``server``, ``KG_SERVER``):
+
+- ``granian`` (default): a Rust HTTP server with a WSGI interface; keep-alive connections, a few
+  request threads per worker (``threads``). A worker whose query ran past the time limit answers
+  503 and retires (graceful stop); the master starts a fresh one.
+- ``gunicorn``: gunicorn sync workers (one request at a time per worker, no keep-alive).
 """
 
 from __future__ import annotations
@@ -10,12 +17,21 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .config import Settings
 
-__all__ = ["run", "gunicorn_options"]
+__all__ = ["run", "gunicorn_options", "granian_options", "SERVERS", "READY"]
+
+#: The production servers ``kg serve`` can run.
+SERVERS = ("granian", "gunicorn")
+#: Folder of the state directory where a granian worker that is serving leaves its pid: its exit
+#: (a retirement, a kill) is then replaced at once, not taken for a start-up crash loop.
+READY = "ready"
+#: Longest request line / single header line accepted (as gunicorn's defaults).
+LIMIT_REQUEST_LINE = 8190
 
 
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
@@ -32,7 +48,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "worker_class": "sync",
         "timeout": int(settings.query_timeout) + 30,  # the query child is killed long before this
         "graceful_timeout": 5,
-        "limit_request_line": 8190,
+        "limit_request_line": LIMIT_REQUEST_LINE,
         "accesslog": "-" if settings.access_log else None,
         "errorlog": "-",
         "loglevel": "info",
@@ -40,8 +56,39 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def granian_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments of granian's server for ``settings``.
+
+    >>> from kg.config import Settings
+    >>> opts = granian_options(Settings(port=9000, workers=3, threads=4))
+    >>> opts["port"], opts["workers"], opts["blocking_threads"], opts["interface"]
+    (9000, 3, 4, 'wsgi')
+    """
+    from granian.http import HTTP1Settings
+
+    return {
+        "address": settings.host,
+        "port": settings.port,
+        "interface": "wsgi",
+        "http": "1",
+        "workers": max(1, settings.workers),
+        "blocking_threads": max(1, settings.threads),
+        "backpressure": max(8, 4 * settings.threads),
+        "http1_settings": HTTP1Settings(max_buffer_size=2 * LIMIT_REQUEST_LINE + 4096 * 4),
+        "respawn_failed_workers": True,
+        "respawn_interval": 0.5,
+        "workers_kill_timeout": int(settings.query_timeout) + 5,
+        "log_access": settings.access_log,
+        "log_level": "info",
+    }
+
+
 def run(settings: Settings, dev: bool = False) -> None:
     """Snapshot the store and serve it until interrupted."""
+    if settings.server not in SERVERS:
+        from .errors import ConfigError
+
+        raise ConfigError(f"KG_SERVER: {settings.server!r} is not one of {', '.join(SERVERS)}")
     state_parent = Path(tempfile.mkdtemp(prefix="kg-serve-"))
     metrics_dir = state_parent / "metrics"
     metrics_dir.mkdir()
@@ -53,8 +100,10 @@ def run(settings: Settings, dev: bool = False) -> None:
             from .web import create_app
 
             create_app(settings, state_dir=state).run(host=settings.host, port=settings.port, threaded=False)
-        else:
+        elif settings.server == "gunicorn":
             _Gunicorn(settings, state).run()
+        else:
+            _run_granian(settings, state)
     finally:
         shutil.rmtree(state_parent, ignore_errors=True)
 
@@ -75,6 +124,87 @@ def _child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+# --------------------------------------------------------------------------- granian
+
+
+def _granian_app(settings: Settings, state: Path) -> Any:
+    """The WSGI app of one granian worker (called in the worker process)."""
+    from .web import create_app
+
+    app = create_app(settings, state_dir=state, supervised="granian")
+    (state / READY).mkdir(exist_ok=True)
+    (state / READY / str(os.getpid())).touch()
+    return app
+
+
+def _run_granian(settings: Settings, state: Path) -> None:
+    server = _granian_server_class()("kg.web:create_app", **granian_options(settings))
+    server.kg_state = state
+    server.serve(target_loader=partial(_granian_app, settings, state), wrap_loader=False)
+
+
+def _granian_server_class() -> type:
+    from granian.server import MPServer
+
+    class KGGranian(MPServer):  # type: ignore[misc, valid-type]
+        """granian's process server, replacing a worker that ends after it served (as gunicorn does).
+
+        granian takes two exits of a worker within 5.5 s for a crash loop and stops; that stays
+        the rule for workers that die while starting, but a worker that was serving (it retired
+        after a runaway query, or was killed) is replaced without counting.
+        """
+
+        kg_state: Path | None = None
+
+        def _init_shared_socket(self) -> None:
+            """One listening socket held by the master and shared by the workers (granian's way
+            off Linux), not one ``SO_REUSEPORT`` socket per worker: while a worker restarts,
+            connections wait in the backlog for any worker instead of being refused or reset."""
+            import socket
+
+            from granian.net import SocketSpec
+
+            self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+            self._sfd = self._shd.get_fd()
+            self._ssp = None
+            self._sso = socket.socket(fileno=self._sfd)
+            self._sso.set_inheritable(True)
+
+        def _respawn_workers(self, workers, spawn_target, target_loader, delay: float = 0) -> None:
+            pids = {idx: self.wrks[idx].inner.pid for idx in workers}
+            served = [idx for idx in workers if self._kg_served(pids[idx])]
+            super()._respawn_workers(workers, spawn_target, target_loader, delay)
+            for idx in served:
+                self.respawned_wrks.pop(idx, None)  # not a crash loop: the next exit is judged afresh
+            for pid in pids.values():
+                _mark_dead(pid)
+
+        def _kg_served(self, pid: int | None) -> bool:
+            if self.kg_state is None or pid is None:
+                return False
+            marker = Path(self.kg_state) / READY / str(pid)
+            if marker.exists():
+                marker.unlink(missing_ok=True)
+                return True
+            return False
+
+    return KGGranian
+
+
+def _mark_dead(pid: int | None) -> None:
+    if pid is None:
+        return
+    try:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
+    except Exception:  # noqa: BLE001 - metrics housekeeping only
+        pass
+
+
+# --------------------------------------------------------------------------- gunicorn
 
 
 def _gunicorn_base():
@@ -99,4 +229,4 @@ class _Gunicorn(_gunicorn_base()):  # type: ignore[misc]
     def load(self):
         from .web import create_app
 
-        return create_app(self.settings, state_dir=self.state, supervised=True)
+        return create_app(self.settings, state_dir=self.state, supervised="gunicorn")

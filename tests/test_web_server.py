@@ -76,9 +76,9 @@ def _http(url: str, data: bytes | None = None, headers: dict[str, str] | None = 
     req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, r.headers, r.read()  # an email.message.Message: names are case-insensitive
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, e.headers, e.read()
 
 
 # --- SPARQLWrapper, every format -------------------------------------------------------------

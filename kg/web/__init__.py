@@ -23,15 +23,17 @@ from __future__ import annotations
 import atexit
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, RequestHeaderFieldsTooLarge, RequestURITooLarge
 
 from ..config import Settings, load_settings
 from ..errors import KGError
 from .backend import Backend, prepare_state
+from .fastpath import COUNTED, ENDPOINT, LIMIT_LINE, FastPath, over_limits
 
 __all__ = ["create_app", "API_PREFIXES"]
 
@@ -40,13 +42,14 @@ API_PREFIXES = ("/sparql", "/healthz", "/metrics", "/api/", "/store", "/void", "
 
 
 def create_app(
-    settings: Settings | None = None, *, state_dir: str | Path | None = None, supervised: bool = False
+    settings: Settings | None = None, *, state_dir: str | Path | None = None, supervised: bool | str = False
 ) -> Flask:
     """Build the Flask app for ``settings`` (default: defaults ← ``KG_*`` environment).
 
     ``state_dir`` is a folder made by :func:`kg.web.backend.prepare_state`; without it the app
     snapshots ``settings.store`` itself. ``supervised``: the process runs under a supervisor
-    that replaces a worker that exits (gunicorn), so runaway queries may end their worker.
+    that replaces a worker that exits (``"granian"`` or ``"gunicorn"``; ``True`` means gunicorn),
+    so runaway queries may end their worker.
     """
     settings = settings or load_settings()
     if state_dir:
@@ -62,6 +65,7 @@ def create_app(
     _register_blueprints(app)
     _register_hooks(app)
     _register_errors(app)
+    app.wsgi_app = FastPath(app.wsgi_app, backend=app.extensions["kg"]["backend"], settings=settings)  # type: ignore[method-assign]
     if settings.base_url:
         app.wsgi_app = _PrefixMiddleware(app.wsgi_app, _path_prefix(settings.base_url))  # type: ignore[method-assign]
     return app
@@ -88,6 +92,11 @@ def _register_hooks(app: Flask) -> None:
     @app.before_request
     def _start_timer() -> None:
         g.kg_started = time.perf_counter()
+        refused = over_limits(request.environ)  # a server in front may let such a request through
+        if refused == 414:
+            raise RequestURITooLarge(f"request targets are limited to {LIMIT_LINE} bytes")
+        if refused == 431:
+            raise RequestHeaderFieldsTooLarge(f"request header lines are limited to {LIMIT_LINE} bytes")
 
     @app.after_request
     def _cors_and_metrics(response):
@@ -99,23 +108,39 @@ def _register_hooks(app: Flask) -> None:
         if request.path.startswith(("/id/", "/ontology", "/sparql", "/queries")):
             response.headers.add("Vary", "Accept")
         endpoint = request.url_rule.rule if request.url_rule else "(unmatched)"
+        if request.environ.get(COUNTED):  # the fast path in front counts this request
+            request.environ[ENDPOINT] = endpoint
+            return _retire_after(response)
         metrics.REQUESTS.labels(endpoint=endpoint, method=request.method, status=str(response.status_code)).inc()
         started = g.get("kg_started")
         if started is not None:
             metrics.LATENCY.labels(endpoint=endpoint).observe(time.perf_counter() - started)
-        if g.get("kg_retire"):
-            # a query ran past the limit in this worker and cannot be cancelled: answer, then end
-            # the worker; the supervisor (gunicorn) starts a fresh one
-            response.call_on_close(_end_worker)
-        return response
+        return _retire_after(response)
 
 
-def _end_worker() -> None:
+def _retire_after(response):
+    """If a query ran past the limit in this worker (it cannot be cancelled): answer, then end the
+    worker; the supervisor starts a fresh one."""
+    if g.get("kg_retire"):
+        response.call_on_close(partial(_end_worker, current_app.extensions["kg"]["supervised"]))
+    return response
+
+
+def _end_worker(supervised: bool | str) -> None:
+    """End this worker after its answer: at once (gunicorn sync), or by a graceful stop that lets
+    the requests in flight on its other threads finish (granian)."""
     import logging
     import os
+    import signal
+    import threading
 
     logging.getLogger(__name__).warning("worker %s ends: a query ran past the time limit", os.getpid())
-    os._exit(0)
+    if supervised != "granian":
+        os._exit(0)
+    guard = threading.Timer(30.0, os._exit, (0,))  # should the graceful stop hang
+    guard.daemon = True
+    guard.start()
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _is_api() -> bool:

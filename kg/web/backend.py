@@ -92,6 +92,22 @@ class Backend:
         self._store: Store | None = None
         self.generation = 0
         self._cache: OrderedDict[Any, Any] = OrderedDict()
+        self._current: tuple[tuple[int, int, int], str] | None = None
+
+    def snapshot_name(self) -> str:
+        """The name of the current snapshot (``snap-N``), re-read only when ``current`` changed.
+
+        A ``stat`` per call: the file is replaced (new inode) whenever a snapshot is published.
+        """
+        path = self.state_dir / "current"
+        st = os.stat(path)
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        known = self._current
+        if known is not None and known[0] == stamp:
+            return known[1]
+        name = path.read_text().strip()
+        self._current = (stamp, name)
+        return name
 
     def cached(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()``, remembered per snapshot (LRU of ``settings.result_cache`` entries).
@@ -117,7 +133,7 @@ class Backend:
     @property
     def store(self) -> Store:
         """The in-memory store, reloaded first if a newer snapshot is current."""
-        name = (self.state_dir / "current").read_text().strip()
+        name = self.snapshot_name()
         if name != self._name:
             with self._lock:
                 if name != self._name:

@@ -19,6 +19,7 @@ from . import metrics
 from .backend import QueryTimeout
 from .common import backend, bounded, negotiate, settings, wants_html
 from .describe import service_description
+from .fastpath import CACHEABLE
 from .results import GRAPH_FORMATS, RESULT_FORMATS, answer, format_for, refused_keywords, write
 
 __all__ = ["bp", "execute"]
@@ -47,6 +48,7 @@ def endpoint() -> Response:
         resp.charset = "utf-8"
     if ans.truncated:
         resp.headers["X-KG-Truncated"] = f"results cut at {settings().max_rows} rows"
+    request.environ[CACHEABLE] = True  # the fast path in front may replay this answer
     return resp
 
 
