@@ -55,13 +55,14 @@ def _child(inputs: list[str], store: str, jobs: int) -> dict[str, Any]:
     timers = _Timers()
     if os.environ.get("BENCH_NO_ANALYSIS"):
         kg.pipeline._refresh_analysis = lambda store: None  # measure the per-article pipeline alone
-    for mod, name, key in [(kg.store, "replace_article", "write"), (kg.mapping, "to_quads", "map"),
+    for mod, name, key in [(kg.store, "replace_article", "write"), (kg.store, "bulk_add_articles", "write"),
+                           (kg.mapping, "to_quads", "map"),
                            (kg.pipeline, "process_article", "extract"), (kg.pipeline, "_refresh_analysis", "analysis"),
                            (kg.store, "stats", "stats"), (kg.remote, "replace_article", "write"),
                            (kg.remote, "stats", "stats")]:
         setattr(mod, name, timers.wrap(getattr(mod, name), key))
     t = time.perf_counter()
-    report = build(inputs, store, jobs=jobs)
+    report = build(inputs, store, jobs=jobs, bulk=bool(os.environ.get("BENCH_BULK")))
     total = time.perf_counter() - t
     return {"seconds": total, "read": report.read, "added": report.added, "unchanged": report.unchanged,
             "skipped": len(report.skipped), "quads": report.quads, "entities": report.entities,
@@ -81,15 +82,16 @@ def _tree_rss(proc: Any) -> int:
 
 
 def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, timeout: float = 7200,
-                  analysis: bool = True) -> dict[str, Any]:
+                  analysis: bool = True, bulk: bool = False) -> dict[str, Any]:
     """Build ``inputs`` into ``store`` in a child process; timings, counts and peak RSS (MiB).
 
-    ``analysis=False`` leaves out the analysis-graph refresh at the end of the build.
+    ``analysis=False`` leaves out the analysis-graph refresh at the end of the build;
+    ``bulk=True`` builds with ``kg build --bulk``.
     """
     import psutil
 
     cmd = [sys.executable, "-m", "bench.build", str(store), str(jobs), *map(str, inputs)]
-    env = {**os.environ, **({} if analysis else {"BENCH_NO_ANALYSIS": "1"})}
+    env = {**os.environ, **({} if analysis else {"BENCH_NO_ANALYSIS": "1"}), **({"BENCH_BULK": "1"} if bulk else {})}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
     ps, peak, deadline = psutil.Process(proc.pid), 0, time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
@@ -102,8 +104,8 @@ def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, t
     if proc.returncode != 0:
         raise RuntimeError(f"build child failed ({proc.returncode}):\n{err[-3000:]}")
     result = json.loads(out.strip().splitlines()[-1])
-    prefix = "" if analysis else "BENCH_NO_ANALYSIS=1 "
-    result.update(jobs=jobs, peak_rss_mib=round(peak / 2**20, 1), command=prefix + "python " + " ".join(cmd[1:]))
+    prefix = ("" if analysis else "BENCH_NO_ANALYSIS=1 ") + ("BENCH_BULK=1 " if bulk else "")
+    result.update(jobs=jobs, bulk=bulk, peak_rss_mib=round(peak / 2**20, 1), command=prefix + "python " + " ".join(cmd[1:]))
     return result
 
 

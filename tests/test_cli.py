@@ -91,3 +91,17 @@ def test_cli_missing_store_is_a_clear_error(tmp_path):
 def test_cli_validate_seed_store_conforms(cli_store):
     proc = kg("validate", "--store", cli_store)
     assert "conforms: 0 violations" in proc.stderr
+
+
+def test_cli_build_bulk(tmp_path):
+    """`kg build --bulk` loads through the bulk loader; with a remote store it is a usage error."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    runner = CliRunner()
+    res = runner.invoke(main, ["build", "--bulk", "--store", str(tmp_path / "s"), str(SEEDS)])
+    assert res.exit_code == 0, res.output
+    assert "5 added" in res.output
+    res = runner.invoke(main, ["build", "--bulk", "--store", "http://127.0.0.1:9", str(SEEDS)])
+    assert res.exit_code == 2 and "--bulk is for the embedded store" in res.output
