@@ -55,6 +55,7 @@ class Settings:
     allow_service: bool = _f(False, "Allow SPARQL SERVICE (federated) queries.")
     update_token: str = _f("", "Bearer token that enables SPARQL Update and the Graph Store Protocol.")
     jobs: int = _f(1, "Extraction processes for `kg build`.")
+    bulk_batch: int = _f(200_000, "Quads gathered before each bulk load of `kg build --bulk`.")
 
 
 _ENV_PREFIX = "KG_"

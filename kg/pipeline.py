@@ -164,11 +164,13 @@ def build(
     ontology: Path | None = REPO / "ontology" / "edukg.ttl",
     analysis_auto_max: int = ANALYSIS_AUTO_MAX,
     bulk: bool = False,
+    bulk_batch: int = 200_000,
 ) -> BuildReport:
     """Build (incrementally) the articles found in ``inputs`` into the store.
 
-    ``bulk`` writes with Oxigraph's bulk loader in batches (several times faster, not atomic:
-    see :func:`kg.store.bulk_add_articles`); the default writes each article in one transaction.
+    ``bulk`` writes with Oxigraph's bulk loader in batches of ``bulk_batch`` quads (several times
+    faster, not atomic: see :func:`kg.store.bulk_add_articles`); the default writes each article
+    in one transaction.
     """
     started = time.perf_counter()
     store = _open(store_path)
@@ -202,7 +204,7 @@ def build(
                 continue
             yield article
 
-    writer = _BulkWriter(store, stored, events) if bulk and isinstance(store, Store) else None
+    writer = _BulkWriter(store, stored, events, bulk_batch) if bulk and isinstance(store, Store) else None
     for mapped in _mapped(todo(), jobs):
         if mapped.quads is None:
             events(BuildEvent(_where(mapped.article), "skipped", mapped.error))
@@ -251,22 +253,19 @@ def _write(
     events(BuildEvent(_where(article), status, f"{mapped.count} quads"))
 
 
-#: Quads gathered before one bulk load (``--bulk``): large enough for the bulk loader to pay off.
-BULK_BATCH = 200_000
-
-
 class _BulkWriter:
     """Gathers mapped articles and writes them in batches with :func:`kg.store.bulk_add_articles`."""
 
-    def __init__(self, store: Store, stored: dict[str, str], events: Callable[[BuildEvent], None]) -> None:
-        self.store, self.stored, self.events = store, stored, events
+    def __init__(self, store: Store, stored: dict[str, str], events: Callable[[BuildEvent], None],
+                 batch: int) -> None:
+        self.store, self.stored, self.events, self.batch = store, stored, events, batch
         self.pending: list[Mapped] = []
         self.quads = 0
 
     def add(self, mapped: Mapped) -> None:
         self.pending.append(mapped)
         self.quads += mapped.count
-        if self.quads >= BULK_BATCH:
+        if self.quads >= self.batch:
             self.flush()
 
     def flush(self) -> None:

@@ -149,13 +149,10 @@ def test_pipeline_parallel_build_equals_one_process(seeds_copy, seed_store_path,
     assert (again.replaced, again.unchanged) == (1, 4)
 
 
-def test_pipeline_bulk_build_equals_transactional(seeds_copy, seed_store_path, tmp_path, monkeypatch):
+def test_pipeline_bulk_build_equals_transactional(seeds_copy, seed_store_path, tmp_path):
     """`--bulk` (batches through Oxigraph's bulk loader) writes the same dataset, also with workers."""
-    import kg.pipeline
-
-    monkeypatch.setattr(kg.pipeline, "BULK_BATCH", 3000)  # several batches for five articles
-    for jobs in (1, 2):
-        report = build([seeds_copy], tmp_path / f"bulk{jobs}", jobs=jobs, bulk=True)
+    for jobs in (1, 2):  # several batches for five articles
+        report = build([seeds_copy], tmp_path / f"bulk{jobs}", jobs=jobs, bulk=True, bulk_batch=3000)
         assert report.added == 5
         assert _dump(tmp_path / f"bulk{jobs}") == _dump(seed_store_path)
     again = build([seeds_copy], tmp_path / "bulk1", bulk=True)
