@@ -851,7 +851,7 @@ _NUMERAL = "零〇一二两三四五六七八九十百0-9"
 
 def _road_or_ordinal(word: str, left: str) -> bool:
     """Road names (纬五路) and split ordinals (第七|十六) are part of a name whatever jieba tags them."""
-    if set(word) & FUNCTION_CHARS:
+    if not FUNCTION_CHARS.isdisjoint(word):
         return False
     if word.endswith(("路", "街", "巷", "大道")) and len(word) >= 2:
         return True
@@ -924,6 +924,9 @@ def _is_proper_core(doc: _Doc, start: int, suffix_start: int) -> bool:
     return len(core) >= 2 and core not in GENERIC and core not in DESCRIPTIVE and not set(core) & FUNCTION_CHARS
 
 
+_GENERIC_BESIDE_AREA = GENERIC - {"民族", "实验", "外国语", "附属"}  # 区|实验|小学 is a name
+
+
 def _is_named(doc: _Doc, start: int, suffix_start: int, *, school: bool = False) -> bool:
     """A name, not a description: an area prefix, an ordinal, a place word or a proper word before the suffix."""
     core = doc.text[start:suffix_start]
@@ -931,7 +934,7 @@ def _is_named(doc: _Doc, start: int, suffix_start: int, *, school: bool = False)
         return False
     if _area_of_name(doc, start, suffix_start) is not None:
         rest = [w for w, f in _name_words(doc, start, suffix_start) if f != AREA_FLAG or w in DESCRIPTIVE]
-        return not rest or not all(w in DESCRIPTIVE or w in GENERIC - {"民族", "实验", "外国语", "附属"} for w in rest)
+        return not rest or not all(w in DESCRIPTIVE or w in _GENERIC_BESIDE_AREA for w in rest)
     if re.search(r"第[零〇一二两三四五六七八九十百0-9]+", core):
         return True
     if re.fullmatch(r"[市区县省]", core) or re.search(r"[0-9%]", core):
