@@ -49,7 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip", default="", help="steps to skip, e.g. jobs,floor (of: " + " ".join(STEPS) + ")")
     p.add_argument("--profile-articles", type=int, default=200)
     p.add_argument("--no-analysis", action="store_true",
-                   help="leave the analysis-graph refresh (quadratic betweenness today) out of every build")
+                   help="leave the analysis-graph refresh out of every build")
+    p.add_argument("--bulk", action="store_true",
+                   help="build the size series with `kg build --bulk` (the jobs step measures both ways anyway)")
     args = p.parse_args(argv)
     args.sizes = args.sizes or (FULL_SIZES if args.full else QUICK_SIZES)
     args.jobs_size = args.jobs_size or (10_000 if args.full else max(args.sizes))
@@ -93,38 +95,48 @@ def _inputs(cdir: Path, langs: tuple[str, ...] = ("en", "zh")) -> list[Path]:
     return [cdir / lang for lang in langs if (cdir / lang).is_dir()]
 
 
-def _build(args: argparse.Namespace, n: int, jobs: int, langs: tuple[str, ...] = ("en", "zh")) -> dict[str, Any]:
+def _build(args: argparse.Namespace, n: int, jobs: int, langs: tuple[str, ...] = ("en", "zh"),
+           bulk: bool = False) -> dict[str, Any]:
     cdir = _corpus_dir(args, n)
-    store = args.workdir / f"store-n{n}-j{jobs}-{'-'.join(langs)}"
+    store = args.workdir / f"store-n{n}-j{jobs}-{'-'.join(langs)}{'-bulk' if bulk else ''}"
     shutil.rmtree(store, ignore_errors=True)
-    result = measure_build(_inputs(cdir, langs), store, jobs=jobs, analysis=not args.no_analysis)
+    result = measure_build(_inputs(cdir, langs), store, jobs=jobs, analysis=not args.no_analysis, bulk=bulk)
     counts = json.loads((cdir / ".done").read_text())
     result.update(size=n, langs="+".join(langs), store=str(store), chars=sum(counts[f"chars_{x}"] for x in langs))
     return result
 
 
 def _builds(s: Session) -> list[dict[str, Any]]:
-    return [_build(s.args, n, 1) for n in s.args.sizes]
+    return [_build(s.args, n, 1, bulk=s.args.bulk) for n in s.args.sizes]
 
 
 def _jobs(s: Session) -> list[dict[str, Any]]:
+    """--jobs 1 and 2, transactional and --bulk, on the same corpus."""
     n = s.args.jobs_size
-    done = [b for b in (s.results.get("build") or []) if b["size"] == n]
-    return (done or [_build(s.args, n, 1)]) + [_build(s.args, n, 2)]
+    out = []
+    for bulk in (False, True):
+        done = [b for b in (s.results.get("build") or []) if b["size"] == n and b.get("bulk", False) == bulk]
+        out += (done[:1] or [_build(s.args, n, 1, bulk=bulk)]) + [_build(s.args, n, 2, bulk=bulk)]
+    return out
 
 
 def _floor(s: Session) -> dict[str, Any]:
     n = s.args.jobs_size
     cdir = _corpus_dir(s.args, n)
     texts = [json.loads(line)["text"] for f in sorted((cdir / "zh").glob("*.jsonl")) for line in f.open()]
-    ours = _build(s.args, n, 1, ("zh",))
     jb = jieba_floor(texts)
     mb = jb["mb"]
-    stages = sum(ours["stages"].get(k, 0.0) for k in ("extract", "map", "write"))
-    return {"articles": len(texts), "mb": mb, "jieba": jb, "build": ours, "build_mb_per_s": mb / ours["seconds"],
-            "ratio": (mb / ours["seconds"]) / jb["mb_per_s"], "stages_s": stages,
-            "stages_mb_per_s": mb / stages if stages else 0.0,
-            "stages_ratio": (mb / stages) / jb["mb_per_s"] if stages else 0.0}
+    rows = []
+    for bulk in (False, True):
+        ours = _build(s.args, n, 1, ("zh",), bulk=bulk)
+        stages = sum(ours["stages"].get(k, 0.0) for k in ("extract", "map", "write"))
+        extract = ours["stages"].get("extract", 0.0)
+        rows.append({"bulk": bulk, "build": ours, "build_mb_per_s": mb / ours["seconds"],
+                     "ratio": (mb / ours["seconds"]) / jb["mb_per_s"], "stages_s": stages,
+                     "stages_mb_per_s": mb / stages if stages else 0.0,
+                     "stages_ratio": (mb / stages) / jb["mb_per_s"] if stages else 0.0,
+                     "extract_s": extract, "extract_ratio": (mb / extract) / jb["mb_per_s"] if extract else 0.0})
+    return {"articles": len(texts), "mb": mb, "jieba": jb, "rows": rows}
 
 
 def _remote(s: Session) -> dict[str, Any]:
