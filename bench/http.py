@@ -93,15 +93,18 @@ def _wait(port: int, path: str, proc: subprocess.Popen, timeout: float = 60) -> 
     raise RuntimeError(f"server on port {port} did not answer {path}")
 
 
-def start_kg(store: Path, *, workers: int = 2, log: Path | None = None) -> Server:
-    """``kg serve --store STORE --port P --workers N`` (the production server)."""
+def start_kg(store: Path, *, workers: int = 2, log: Path | None = None, env: dict[str, str] | None = None) -> Server:
+    """``kg serve --store STORE --port P --workers N`` (the production server; ``env``: extra ``KG_*``)."""
+    import os
+
     port = free_port()
     kg = str(Path(sys.executable).with_name("kg"))
     cmd = [kg, "serve", "--store", str(store), "--port", str(port), "--workers", str(workers)]
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     _wait(port, "/sparql?query=ASK%7B%7D", proc)
-    return Server("kg serve", port, proc, "/sparql", " ".join(["kg", *cmd[1:]]))
+    shown = " ".join(f"{k}={v}" for k, v in (env or {}).items())
+    return Server("kg serve", port, proc, "/sparql", " ".join([*([shown] if shown else []), "kg", *cmd[1:]]))
 
 
 def start_oxigraph(store: Path, *, log: Path | None = None) -> Server:

@@ -1,8 +1,9 @@
 """Shared helpers of the hardening tests (``tests/test_hardening_*.py``).
 
 Everything here drives real parts: the installed ``kg`` command in subprocesses, ``kg serve``
-(gunicorn) on a free loopback port, raw HTTP over ``http.client`` (so malformed paths and odd
-methods reach the server untouched), on-disk Oxigraph stores.
+(granian, or gunicorn with ``KG_SERVER=gunicorn``) on a free loopback port, raw HTTP over
+``http.client`` (so malformed paths and odd methods reach the server untouched), on-disk
+Oxigraph stores.
 
 ``KG_SOAK=1`` in the environment turns on the long (soak) variants of the kill and load loops.
 
@@ -146,7 +147,7 @@ def http(
 
 @dataclass
 class Server:
-    """A running ``kg serve`` (gunicorn master plus workers)."""
+    """A running ``kg serve`` (the server's master process plus its workers)."""
 
     proc: subprocess.Popen
     port: int
@@ -162,7 +163,7 @@ class Server:
         return http(self.base, target, **kwargs)
 
     def workers(self) -> list[int]:
-        """Pids of the gunicorn workers (children of the master with the master's command line)."""
+        """Pids of the workers (children of the master with the master's command line: forked)."""
         import psutil
 
         master = psutil.Process(self.proc.pid)
