@@ -147,7 +147,17 @@ def _mapped(articles: Iterable[Article], jobs: int) -> Iterator[Mapped]:
 
 
 def _warm_up() -> None:
-    """Load the extractors' dictionaries once per worker, before the first article arrives."""
+    """Load the extractors' dictionaries once per worker, before the first article arrives.
+
+    Workers run at a lower priority: the writer is the one serial stage, so it must never wait
+    for a core while workers are ahead of it.
+    """
+    import os
+
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):  # not on this platform / not allowed
+        pass
     for lang, text in (("zh", "县教育局。"), ("en", "The County Education Bureau.")):
         try:
             process_article(Article("warm-up", "warm-up.txt", lang, "", None, text, "warm-up"))
