@@ -608,7 +608,7 @@ def resolve(extraction: Extraction) -> Resolution:
     merged = _merge_unprefixed(named)
     keys = {m: merged[m] for m in extraction.mentions}
     entities = _entities(keys, art.lang)
-    mentions = tuple(sorted({(m.span, k) for m, k in keys.items()}))
+    mentions = tuple(sorted({(m.span, k) for m, k in keys.items()}, key=lambda t: (t[0].start, t[0].end, t[1])))
 
     def key(m: Mention) -> str:
         return merged[m]
@@ -617,7 +617,7 @@ def resolve(extraction: Extraction) -> Resolution:
     facts = tuple(
         sorted(
             {ResolvedFact(sk, f.predicate, ok, f.evidence) for f, sk, ok in fact_keys if sk != ok},
-            key=lambda f: (f.evidence, f.subject, f.predicate, f.object),
+            key=lambda f: (f.evidence.start, f.evidence.end, f.subject, f.predicate, f.object),
         )
     )
     obs = tuple(

@@ -37,7 +37,7 @@ from ..lexicon import (
     surnames,
 )
 from ..model import Article, Extraction, Fact, Mention, Observation, Span
-from ..resolve import _city_context, _en_generic, area_of, main_area, name_key, parse_name, uninverted
+from ..resolve import Area, _city_context, _en_generic, area_of, main_area, name_key, parse_name, uninverted
 from .base import clean_measure, dedupe_mentions, sentence_at, unit_of, year_in
 
 __all__ = ["EnExtractor"]
@@ -59,6 +59,7 @@ _ROLE = frozenset(
     "high-level top good better best excellent brand branded".split()
 )
 _DIV_HEAD = re.compile(r"\b(new district|new area|district|county|banner|city)\b", re.I)
+_DIV_PARTS = ("district", "county", "banner", "city", "area")  # a word holding one may hold a _DIV_HEAD
 
 
 def _suffix_regex(rows, extra: tuple[str, ...] = ()) -> re.Pattern[str]:
@@ -384,6 +385,8 @@ class EnExtractor:
     """Rules for English machine translations."""
 
     _context: frozenset[str] = frozenset()
+    _memo_for: tuple[str, frozenset[str]] | None = None  # (text, context) the area memo is for
+    _area_memo: dict[tuple[str, int], Area | None]
 
     def extract(self, article: Article, sentences: tuple[Span, ...]) -> Extraction:
         text = article.text
@@ -474,33 +477,48 @@ class EnExtractor:
         lows = [w.group().lower() for w in words]
         # glued[j]: only spaces between word j and word j + 1
         glued = [not text[a.end() : b.start()].strip() for a, b in zip(words, words[1:], strict=False)]
+        run = [1] * len(words)  # run[i]: words i, i + 1, ... joined by spaces only
+        for j in range(len(words) - 2, -1, -1):
+            if glued[j]:
+                run[j] = run[j + 1] + 1
+        # a phrase of two words or more is an area only with a division word in it ("old town" aside)
+        div = [any(w in low for w in _DIV_PARTS) for low in lows]
         i = 0
         while i < len(words):
             found = None
             if lows[i] in _STOP and lows[i] not in _KEEP_LOWER:
                 i += 1
                 continue
-            for n in range(min(5, len(words) - i), 0, -1):
-                if not all(glued[i : i + n - 1]):
-                    continue
+            for n in range(min(5, len(words) - i, run[i]), 0, -1):
                 if n > 1 and lows[i + n - 1] in _STOP:
                     continue
+                if n > 1 and not any(div[i : i + n]) and (n > 2 or lows[i] != "old"):
+                    continue  # _area_ok says no
                 seg = words[i : i + n]
                 phrase = text[seg[0].start() : seg[-1].end()]
-                if self._area_ok(phrase, seg):
-                    area = area_of(phrase, "en", self._context)
-                    if area:
-                        hints = (("key", f"{area.kind}/{area.part}"),)
-                        if area.division:
-                            hints += (("adminCode", area.division.code),)
-                        found = Mention(Span(seg[0].start(), seg[-1].end()), phrase, area.kind, hints)
-                        i += n
-                        break
+                area = self._area_at(text, phrase, seg)
+                if area:
+                    hints = (("key", f"{area.kind}/{area.part}"),)
+                    if area.division:
+                        hints += (("adminCode", area.division.code),)
+                    found = Mention(Span(seg[0].start(), seg[-1].end()), phrase, area.kind, hints)
+                    i += n
+                    break
             if found:
                 out.append(found)
                 continue
             i += 1
         return out
+
+    def _area_at(self, text: str, phrase: str, seg: list[re.Match[str]]) -> Area | None:
+        """The area ``phrase`` (the words ``seg``) names, if it may name one; memoised per article."""
+        if self._memo_for is None or self._memo_for[0] is not text or self._memo_for[1] != self._context:
+            self._memo_for, self._area_memo = (text, self._context), {}
+        key = (phrase, len(seg))
+        if key not in self._area_memo:
+            ok = self._area_ok(phrase, seg)
+            self._area_memo[key] = area_of(phrase, "en", self._context) if ok else None
+        return self._area_memo[key]
 
     def _area_ok(self, phrase: str, seg: list[re.Match[str]]) -> bool:
         low = phrase.lower()
@@ -517,7 +535,7 @@ class EnExtractor:
 
     def _policies(self, text: str, sent: Span) -> list[Mention]:
         out = []
-        for regex, pid, theme in _policy_regexes():
+        for regex, pid, theme in _active_policy_regexes(text):
             for m in regex.finditer(text, sent.start, sent.end):
                 if code := re.search(
                     r"(?<![\w+])\d+\+(?:\d+|N|X)\s+$", text[max(sent.start, m.start() - 8) : m.start()]
@@ -650,10 +668,47 @@ def _alias_pattern(name: str) -> str:
     >>> bool(re.search(_alias_pattern("famous school +"), 'the "famous school +" model'))
     True
     """
-    body = r"[\s\-]*".join(re.escape(w) for w in re.split(r"[\s\-]+", name.strip('"')))
+    body = _alias_body(name)
     if name.endswith("+"):
         body += r"(?!\s*(?!model\b|mode\b|project\b|programme\b|program\b)[A-Za-z])"
     return body
+
+
+def _alias_body(name: str) -> str:
+    """The words of an alias, any spaces or hyphens between them."""
+    return r"[\s\-]*".join(re.escape(w) for w in re.split(r"[\s\-]+", name.strip('"')))
+
+
+def _policy_names(p) -> list[str]:
+    return sorted({a for a in (p.en, *p.en_aliases) if a and a.isascii()}, key=len, reverse=True)
+
+
+# The only characters that re.IGNORECASE matches to an ASCII letter other than its own two cases.
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+@cache
+def _policy_anchors() -> tuple[tuple[str, ...], ...]:
+    """Per row of :func:`_policy_regexes`, the first word of each alias, lower-cased: every match of
+    the row starts with one of them."""
+    return tuple(
+        tuple(sorted({re.split(r"[\s\-]+", n.strip('"'))[0].lower() for n in _policy_names(p)})) for p in policies()
+    )
+
+
+@lru_cache(maxsize=8)
+def _active_policy_regexes(text: str) -> tuple[tuple[re.Pattern[str], str, bool], ...]:
+    """The rows of :func:`_policy_regexes` whose first alias words occur in ``text``: the others cannot
+    match in any of its sentences (substring tests instead of one regex scan per row and sentence).
+
+    >>> [pid for _, pid, _ in _active_policy_regexes("The Double Reduction policy.")]
+    ['double-reduction']
+    """
+    rows = _policy_regexes()
+    if _FOLDS_TO_ASCII.search(text):
+        return rows
+    low = text.lower()
+    return tuple(row for row, anchors in zip(rows, _policy_anchors(), strict=True) if any(a in low for a in anchors))
 
 
 @cache
@@ -661,8 +716,7 @@ def _policy_regexes() -> tuple[tuple[re.Pattern[str], str, bool], ...]:
     """(regex, thesaurus id, is a broad theme) for every thesaurus row."""
     out = []
     for p in policies():
-        names = sorted({a for a in (p.en, *p.en_aliases) if a and a.isascii()}, key=len, reverse=True)
-        body = "|".join(_alias_pattern(n) for n in names)
+        body = "|".join(_alias_pattern(n) for n in _policy_names(p))
         out.append((re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I), p.id, p.scope == "theme"))
     return tuple(out)
 

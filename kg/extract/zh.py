@@ -423,7 +423,9 @@ class _Doc:
         """Mentions of these kinds by position (cached until a mention of one of them is added; do not mutate)."""
         found = self._by_kind.get(kinds)
         if found is None:
-            found = self._by_kind[kinds] = sorted((m for m in self.mentions if m.kind in kinds), key=lambda m: m.span)
+            found = self._by_kind[kinds] = sorted(
+                (m for m in self.mentions if m.kind in kinds), key=lambda m: (m.span.start, m.span.end)
+            )  # the order of Span, without its Python-level comparisons
         return found
 
 
@@ -750,7 +752,7 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
     """Walk left from a suffix over name-like words; None when nothing name-like precedes it."""
     text = doc.text
     # up to 24 characters back, stopping after a clause break, quote, bracket, space or 、
-    lo = _NAME_WINDOW.search(text, max(0, suffix_start - 24), suffix_start).start()
+    lo = _NAME_WINDOW.match(text, max(0, suffix_start - 24), suffix_start).end()
     if lo == suffix_start:
         return suffix_start
     pos = suffix_start
@@ -781,7 +783,7 @@ def _name_start(doc: _Doc, suffix_start: int, taken: list[tuple[int, int]]) -> i
     return pos
 
 
-_NAME_WINDOW = re.compile(r'[^，,；;。！？!?：:\n“”"《》（）() 、]*\Z')
+_NAME_WINDOW = re.compile(r'(?s:.*[，,；;。！？!?：:\n“”"《》（）() 、])?')  # up to the last stop character
 MEASURE_CHARS = ("所", "个", "家", "座", "名")
 _SCHOOL_TAILS = tuple(sorted(SCHOOL_SUFFIXES, key=len, reverse=True))
 _ANCHOR_HEAD = "也还都均已再又就才仍共全各每该本其这那所个"
