@@ -74,6 +74,7 @@ ANALYSED_TYPES = ("School", "EducationGroup", "District", "Policy")
 EXAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "analysis_mini.trig"
 _ARTICLE_GRAPHS = GRAPH_NS + "article/"
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
@@ -108,18 +109,22 @@ def _in_articles(graph: str, articles: set[str] | None) -> bool:
     return graph.startswith(_ARTICLE_GRAPHS) and (articles is None or graph in articles)
 
 
+def _graph_of(quad: Quad) -> str:
+    """The quad's graph IRI ('' in the default graph)."""
+    return getattr(quad.graph_name, "value", "")
+
+
 def _node_rows(store: Store, articles: set[str] | None) -> dict[str, dict[str, Any]]:
-    kinds = " ".join(f"<{EDU[k]}>" for k in ENTITY_KINDS)
-    q = f"SELECT ?e ?t ?g WHERE {{ GRAPH ?g {{ ?e a ?t }} VALUES ?t {{ {kinds} }} }}"
     types: dict[str, Counter] = defaultdict(Counter)
-    for r in rows(store, q):
-        if _in_articles(r["g"], articles):
-            types[r["e"]][_local(r["t"])] += 1
-    q = f"SELECT ?e ?l (LANG(?l) AS ?lang) ?g WHERE {{ GRAPH ?g {{ ?e <{_RDFS_LABEL}> ?l }} }}"
+    for kind in ENTITY_KINDS:
+        for q in store.quads_for_pattern(None, _RDF_TYPE, NamedNode(EDU[kind]), None):
+            if _in_articles(_graph_of(q), articles):
+                types[q.subject.value][kind] += 1
     labels: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for r in rows(store, q):
-        if r["e"] in types and r["g"].startswith(_ARTICLE_GRAPHS):
-            labels[r["e"]][r.get("lang", "")[:2]][r["l"]] += 1
+    for q in store.quads_for_pattern(None, NamedNode(_RDFS_LABEL), None, None):
+        e = q.subject.value
+        if e in types and _graph_of(q).startswith(_ARTICLE_GRAPHS):
+            labels[e][(q.object.language or "")[:2]][q.object.value] += 1
     out = {}
     for iri, counts in types.items():
         kind = min(counts, key=lambda k: (-counts[k], k))  # most frequent type, ties by name
@@ -134,12 +139,12 @@ def _best(counts: Counter | None) -> str:
 
 
 def _edge_rows(store: Store, articles: set[str] | None) -> dict[tuple[str, str, str], set[str]]:
-    props = " ".join(f"<{EDU[p]}>" for p in RELATIONS)
-    q = f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {props} }} }}"
     edges: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for r in rows(store, q):
-        if _in_articles(r["g"], articles):
-            edges[(r["s"], _local(r["p"]), r["o"])].add(r["g"])
+    for rel in RELATIONS:
+        for q in store.quads_for_pattern(None, NamedNode(EDU[rel]), None, None):
+            g = _graph_of(q)
+            if _in_articles(g, articles) and isinstance(q.object, NamedNode):
+                edges[(q.subject.value, rel, q.object.value)].add(g)
     return edges
 
 
