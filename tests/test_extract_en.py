@@ -176,3 +176,26 @@ def test_unquoted_numbered_after_school_service_and_bracketed_alias():
     assert [k for k in keys if k.startswith("GovernmentBody/")] == [
         "GovernmentBody/chengdu-xinjin-social-affairs-bureau"
     ]
+
+
+def test_policy_rows_skipped_for_an_article_match_in_none_of_its_sentences():
+    from pathlib import Path
+
+    from kg.extract.en import _active_policy_regexes, _policy_regexes
+    from kg.lexicon import policies
+    from kg.segment import split_sentences
+
+    data = Path(__file__).resolve().parent / "data"
+    texts = [TEXT] + [p.read_text(encoding="utf-8") for p in sorted(data.glob("unseen_en*/*.txt"))]
+    texts += [f"They carried out the {p.en.upper()} and {alias.lower()}." for p in policies() for alias in p.en_aliases]
+    texts.append("The double reduct\u0131on policy.")  # dotless i: re.IGNORECASE reads it as an i
+    skipped = 0
+    for text in texts:
+        active = _active_policy_regexes(text)
+        for row in _policy_regexes():
+            if row in active:
+                continue
+            skipped += 1
+            for sent in split_sentences(text, "en"):
+                assert next(row[0].finditer(text, sent.start, sent.end), None) is None, (row[1], text[:80])
+    assert skipped  # the filter does skip rows

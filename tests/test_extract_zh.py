@@ -320,3 +320,30 @@ def test_division_spans_are_leftmost_longest():
     pattern = re.compile("|".join(map(re.escape, names)))
     text = SEED.read_text(encoding="utf-8") + "".join(sorted(_division_names())[::97]) + "洛阳市老城区和洛阳"
     assert _division_spans(text) == [m.span() for m in pattern.finditer(text)]
+
+
+def _division_spans_by_probing_every_position(text: str) -> list[tuple[int, int]]:
+    """The plain algorithm :func:`kg.extract.zh._division_spans` speeds up: a dict probe at every offset."""
+    from kg.extract.zh import _divisions_by_bigram
+
+    index, out, last = _divisions_by_bigram(), [], 0
+    for i in range(len(text) - 1):
+        if i < last or text[i : i + 2] not in index:
+            continue
+        for name in index[text[i : i + 2]]:
+            if text.startswith(name, i):
+                last = i + len(name)
+                out.append((i, last))
+                break
+    return out
+
+
+def test_extract_zh_division_spans_match_probing_every_position() -> None:
+    from kg.extract.zh import _division_spans
+
+    texts = [GROUPS, COUNTY, NEW_DISTRICT, SEED.read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((REPO / "tests" / "data").glob("unseen_zh*/*.txt"))]
+    for text in texts:
+        spans = _division_spans(text)
+        assert spans == _division_spans_by_probing_every_position(text)
+    assert spans  # the texts do name divisions

@@ -34,3 +34,30 @@ def test_lexicon_no_seed_names():
     text = (lexicon.ONTOLOGY / "lexicon.tsv").read_text(encoding="utf-8").lower()
     for name in ("wenyuan", "longxiang", "qinglong", "yingzhuang", "红狮"):
         assert name not in text
+
+
+def test_lexicon_disk_cache_reuses_rebuilds_and_prunes(tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    builds = []
+
+    def build():
+        builds.append(1)
+        return {"n": len(builds)}
+
+    assert lexicon.disk_cached("t", ["v1"], build) == {"n": 1}
+    assert lexicon.disk_cached("t", ["v1"], build) == {"n": 1}  # read back, not rebuilt
+    assert lexicon.disk_cached("t", ["v2"], build) == {"n": 2}  # sources changed: rebuilt
+    assert len(list(tmp_path.glob("t-*.pickle"))) == 1  # the stale table is gone
+    next(tmp_path.glob("t-*.pickle")).write_bytes(b"not a pickle")
+    assert lexicon.disk_cached("t", ["v2"], build) == {"n": 3}  # unreadable: rebuilt
+
+
+def test_lexicon_disk_cache_without_a_writable_directory(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("KG_CACHE_DIR", str(blocker / "sub"))  # a directory inside a file cannot exist
+    assert lexicon.disk_cached("t", ["v"], lambda: [1]) == [1]
+
+
+def test_lexicon_cached_division_tables_equal_fresh_ones():
+    assert lexicon._division_tables() == lexicon._build_division_tables()
