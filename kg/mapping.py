@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
+from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode, Quad
 
@@ -40,8 +41,13 @@ _GYEAR = NamedNode(XSD + "gYear")
 _BOOL = NamedNode(XSD + "boolean")
 
 
+@lru_cache(maxsize=16_384)
 def _n(iri: str) -> NamedNode:
+    """A ``NamedNode`` (immutable, so predicates and recurring entities are shared, not rebuilt)."""
     return NamedNode(iri)
+
+
+_entity_iri = lru_cache(maxsize=16_384)(entity_iri)
 
 
 def _int(value: int) -> Literal:
@@ -80,12 +86,12 @@ def to_quads(res: Resolution) -> list[Quad]:
     triples += _article_triples(art, a_iri)
     for entity in res.entities:
         triples += _entity_triples(entity)
-        triples.append((_n(a_iri), _n(EDU.mentions), _n(entity_iri(entity.key))))
+        triples.append((_n(a_iri), _n(EDU.mentions), _n(_entity_iri(entity.key))))
     for span, key in res.mentions:
         fact = ResolvedFact(subject="", predicate="mentions", object=key, evidence=span)
         triples += _evidence_triples(art, a_iri, fact, res.sentences, subject_iri=a_iri)
     for fact in res.facts:
-        triples.append((_n(entity_iri(fact.subject)), _n(EDU[fact.predicate]), _n(entity_iri(fact.object))))
+        triples.append((_n(_entity_iri(fact.subject)), _n(EDU[fact.predicate]), _n(_entity_iri(fact.object))))
         triples += _evidence_triples(art, a_iri, fact, res.sentences)
     for obs in res.observations:
         triples += _observation_triples(art, a_iri, obs, res.sentences)
@@ -119,7 +125,7 @@ def _article_triples(art: Article, a_iri: str) -> list[tuple]:
 
 
 def _entity_triples(entity: Entity) -> list[tuple]:
-    e = _n(entity_iri(entity.key))
+    e = _n(_entity_iri(entity.key))
     out: list[tuple] = [(e, _TYPE, _n(EDU[entity.kind]))]
     preferred = set()
     for lang, label in entity.labels:
@@ -151,9 +157,9 @@ def _provenance(art: Article, a_iri: str, node: NamedNode, span: Span, sentences
 def _evidence_triples(
     art: Article, a_iri: str, fact: ResolvedFact, sentences: tuple[Span, ...], *, subject_iri: str | None = None
 ) -> list[tuple]:
-    s = subject_iri or entity_iri(fact.subject)
+    s = subject_iri or _entity_iri(fact.subject)
     p = EDU[fact.predicate]
-    o = entity_iri(fact.object)
+    o = _entity_iri(fact.object)
     node = _n(_evidence_iri(art, s, p, o, fact.evidence))
     out = [
         (node, _TYPE, _n(EDU.Evidence)),
@@ -173,7 +179,7 @@ def _observation_triples(
     out = [
         (node, _TYPE, _n(EDU.Observation)),
         (node, _TYPE, _n(QB + "Observation")),
-        (node, _n(EDU.about), _n(entity_iri(obs.about))),
+        (node, _n(EDU.about), _n(_entity_iri(obs.about))),
         (node, _n(EDU.measure), Literal(obs.measure, language=art.lang)),
         (node, _n(EDU.value), number_literal(obs.value)),
         (node, _n(EDU.unit), _n(unit_iri(obs.unit))),
