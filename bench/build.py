@@ -62,11 +62,47 @@ def _child(inputs: list[str], store: str, jobs: int) -> dict[str, Any]:
                            (kg.remote, "stats", "stats")]:
         setattr(mod, name, timers.wrap(getattr(mod, name), key))
     t = time.perf_counter()
-    report = build(inputs, store, jobs=jobs, bulk=bool(os.environ.get("BENCH_BULK")))
+    checkpoints = _Checkpoints(t, every=int(os.environ.get("BENCH_CHECKPOINT", "1000")), timers=timers)
+    report = build(inputs, store, jobs=jobs, bulk=bool(os.environ.get("BENCH_BULK")), on_event=checkpoints)
     total = time.perf_counter() - t
     return {"seconds": total, "read": report.read, "added": report.added, "unchanged": report.unchanged,
             "skipped": len(report.skipped), "quads": report.quads, "entities": report.entities,
-            "stages": dict(timers.seconds), "skip_reasons": sorted({r for _, r in report.skipped})[:5]}
+            "stages": dict(timers.seconds), "skip_reasons": sorted({r for _, r in report.skipped})[:5],
+            "checkpoints": checkpoints.rows}
+
+
+class _Checkpoints:
+    """Every ``every`` articles written: seconds since start, articles/s over the last window,
+    the write seconds in that window and the resident memory of the build's process tree (MiB).
+
+    A flat articles/s column is what "build time grows linearly" means; a flat MiB column is
+    "peak memory stays flat". Each row is also printed to stderr, so a long run shows progress.
+    """
+
+    def __init__(self, started: float, every: int, timers: _Timers) -> None:
+        self.started, self.every, self.timers = started, every, timers
+        self.rows: list[dict[str, float]] = []
+        self.done = 0
+        self.last = (started, 0.0)
+
+    def __call__(self, event: Any) -> None:
+        if event.status not in {"added", "replaced"}:
+            return
+        self.done += 1
+        if self.done % self.every:
+            return
+        import psutil
+
+        now, write = time.perf_counter(), self.timers.seconds.get("write", 0.0)
+        me = psutil.Process()
+        rss = sum(p.memory_info().rss for p in [me, *me.children(recursive=True)])
+        row = {"articles": self.done, "seconds": round(now - self.started, 2),
+               "window_articles_per_s": round(self.every / (now - self.last[0]), 2),
+               "window_write_share": round((write - self.last[1]) / (now - self.last[0]), 3),
+               "rss_mib": round(rss / 2**20, 1)}
+        self.rows.append(row)
+        self.last = (now, write)
+        print(json.dumps(row), file=sys.stderr, flush=True)
 
 
 def _tree_rss(proc: Any) -> int:
