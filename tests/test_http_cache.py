@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -199,3 +200,48 @@ def test_http_cache_real_server_access_log_and_limits(served):
     assert reply.status == 431
     assert served.get(_url(), headers=JSON).status == 200
     assert "GET /sparql" in served.tail(20_000)
+
+
+# --------------------------------------------------------------------------- the worker model
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def test_serve_runaway_queries_retire_the_only_worker_and_requests_wait(tmp_path):
+    """One worker: each runaway query ends it; the next requests wait for its replacement
+    (one listening socket held by the master) instead of being refused, however often."""
+    from hardening_util import start_server
+
+    server = start_server(Path(make_store(tmp_path / "store")), workers=1, env={"KG_QUERY_TIMEOUT": "1"})
+    try:
+        for _ in range(3):
+            before = server.workers()
+            reply = server.get(_url(RUNAWAY), headers=JSON, timeout=60)
+            assert reply.status == 503 and b"time limit" in reply.body
+            ok = server.get(_url("ASK { ?s ?p ?o }"), headers=JSON, timeout=60)
+            assert ok.status == 200 and ok.json()["boolean"] is True
+            deadline = time.monotonic() + 30
+            while server.workers() in ([], before) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert server.proc.poll() is None, server.tail()
+            assert len(server.workers()) == 1 and server.workers() != before, (before, server.workers())
+        assert "crash loop" not in server.tail(50_000).lower()
+    finally:
+        server.stop()
+
+
+def test_serve_sigterm_stops_master_and_workers(tmp_path):
+    import psutil
+    from hardening_util import start_server
+
+    server = start_server(Path(make_store(tmp_path / "store")), workers=2)
+    workers = [psutil.Process(pid) for pid in server.workers()]
+    assert len(workers) == 2
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request("GET", _url(), headers=JSON)
+    assert conn.getresponse().read()  # a keep-alive connection is open while the server stops
+    server.proc.terminate()
+    assert server.proc.wait(timeout=30) == 0, server.tail()
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive
+    conn.close()
