@@ -140,7 +140,8 @@ def _end_worker(supervised: bool | str) -> None:
     guard = threading.Timer(30.0, os._exit, (0,))  # should the graceful stop hang
     guard.daemon = True
     guard.start()
-    os.kill(os.getpid(), signal.SIGTERM)
+    # to the main thread: it waits in granian's stop event and runs the handler at once
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
 
 
 def _is_api() -> bool:
