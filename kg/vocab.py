@@ -162,7 +162,7 @@ def slugify(text: str) -> str:
         out = []
         for piece in pieces:
             if re.match(r"[\u4e00-\u9fff]", piece):
-                out.append("".join(lazy_pinyin(piece)))
+                out.append("".join(lazy_pinyin(piece, errors="replace")))  # no reading: hex code
             else:
                 out.append(piece)
         norm = "-".join(out)

@@ -40,6 +40,6 @@ def test_vocab_entity_iri_from_key():
     assert entity_iri("District/luoyang laocheng") == ID_NS + "district/luoyang-laocheng"
 
 
-@pytest.mark.parametrize("hostile", ['a<b>"c{d}|e\\f^g`h', "x\ny", "\u200b\u202e", "名" * 500])
+@pytest.mark.parametrize("hostile", ['a<b>"c{d}|e\\f^g`h', "x\ny", "\u200b\u202e", "名" * 500, "\u9fee"])
 def test_vocab_hostile_names_give_valid_iris(hostile):
     assert IRI_SAFE.match(mint_iri("School", hostile))
