@@ -123,14 +123,18 @@ def query(query_or_file: str, store: str | None, fmt: str, param: tuple[str, ...
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
 @click.option("--workers", type=int, default=None, help="WSGI worker processes (default 2).")
+@click.option("--server", type=click.Choice(["granian", "gunicorn"]), default=None,
+              help="WSGI server: granian (default: keep-alive, threads) or gunicorn (sync workers).")
+@click.option("--threads", type=int, default=None, help="Request threads per worker under granian (default 4).")
 @click.option("--base-url", default=None, help="Public base URL when behind a reverse proxy.")
 @click.option("--dev", is_flag=True, help="Flask's development server (single process, reloads).")
-def serve(store: str | None, host: str | None, port: int | None, workers: int | None,
-          base_url: str | None, dev: bool) -> None:
+def serve(store: str | None, host: str | None, port: int | None, workers: int | None, server: str | None,
+          threads: int | None, base_url: str | None, dev: bool) -> None:
     """Serve SPARQL, linked-data pages, named queries and exports over HTTP."""
     from .serve import run
 
-    settings = _settings(store=store, host=host, port=port, workers=workers, base_url=base_url)
+    settings = _settings(store=store, host=host, port=port, workers=workers, server=server, threads=threads,
+                         base_url=base_url)
     _existing(settings.store)
     run(settings, dev=dev)
 
