@@ -134,7 +134,12 @@ def http(
             conn.putheader(key, value)
         if body is not None and "content-length" not in sent:
             conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body)
+        try:
+            conn.endheaders(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # the server answered (e.g. 413) and closed before reading the whole body, as it may:
+            # read that early answer, like curl and browsers do
+            pass
         resp = conn.getresponse()
         data = resp.read()
         return Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data, time.perf_counter() - started)

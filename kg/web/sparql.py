@@ -72,6 +72,7 @@ def _read_operation() -> tuple[str | None, str | None]:
     """(query, update) texts from the request; 413 / 415 for what the protocol refuses."""
     limit = settings().max_request_bytes
     if len(request.query_string) > limit or (request.content_length or 0) > limit:
+        _drain(request.environ.get("wsgi.input"), min(request.content_length or 0, 16 * limit))
         raise RequestEntityTooLarge(f"requests are limited to {limit} bytes")
     if request.method in ("GET", "HEAD"):
         if "update" in request.args:
@@ -88,6 +89,16 @@ def _read_operation() -> tuple[str | None, str | None]:
         f"unsupported content type {ctype or '(none)'}: use application/sparql-query, "
         f"application/sparql-update or {_FORM}"
     )
+
+
+def _drain(stream, size: int, chunk: int = 1 << 16) -> None:
+    """Read and drop up to ``size`` bytes of a refused body, so the client is not reset while it
+    is still sending and reads the 413 (a lingering close, as nginx does)."""
+    while stream is not None and size > 0:
+        data = stream.read(min(chunk, size))
+        if not data:
+            return
+        size -= len(data)
 
 
 def _choose_format(kind: str) -> str:
