@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["REPO", "Settings", "load_settings"]
+__all__ = ["REPO", "Settings", "load_settings", "cache_dir"]
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -56,6 +56,8 @@ class Settings:
     update_token: str = _f("", "Bearer token that enables SPARQL Update and the Graph Store Protocol.")
     jobs: int = _f(1, "Extraction processes for `kg build`.")
     bulk_batch: int = _f(200_000, "Quads gathered before each bulk load of `kg build --bulk`.")
+    cache_dir: str = _f("", "Folder for derived lexicon tables kept between runs (default $XDG_CACHE_HOME/edukg, "
+                            "i.e. ~/.cache/edukg).")
 
 
 _ENV_PREFIX = "KG_"
@@ -95,6 +97,18 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
         if name in values and not isinstance(values[name], Path):
             values[name] = Path(values[name])
     return replace(Settings(), **values)
+
+
+def cache_dir(settings: Settings | None = None) -> Path:
+    """Where derived tables are kept between runs: ``KG_CACHE_DIR``, else ``$XDG_CACHE_HOME/edukg``.
+
+    >>> cache_dir(Settings(cache_dir="/tmp/x"))
+    PosixPath('/tmp/x')
+    """
+    settings = settings or load_settings()
+    if settings.cache_dir:
+        return Path(settings.cache_dir)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "edukg"
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

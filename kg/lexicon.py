@@ -424,13 +424,10 @@ def _version(dist: str) -> str:
 
 
 def cache_dir() -> Path:
-    """Where derived tables are kept between runs: ``$KG_CACHE_DIR``, else ``$XDG_CACHE_HOME/edukg``
-    (``~/.cache/edukg``)."""
-    import os
+    """Where derived tables are kept between runs (``KG_CACHE_DIR``; see :func:`kg.config.cache_dir`)."""
+    from .config import cache_dir as configured
 
-    if env := os.environ.get("KG_CACHE_DIR"):
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "edukg"
+    return configured()
 
 
 def _source_key(sources: list[object]) -> str:
