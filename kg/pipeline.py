@@ -133,6 +133,11 @@ def _articles(inputs: Iterable[str | Path], events: Callable[[BuildEvent], None]
             yield item
 
 
+#: Articles each worker may have queued or finished-but-unwritten (``--jobs``): enough to keep
+#: workers busy while the writer catches up, small enough that memory does not grow with the corpus.
+IN_FLIGHT_PER_JOB = 8
+
+
 def _mapped(articles: Iterable[Article], jobs: int) -> Iterator[Mapped]:
     """Articles extracted and mapped, in input order: in this process, or by ``jobs`` workers."""
     if jobs <= 1:
@@ -140,10 +145,21 @@ def _mapped(articles: Iterable[Article], jobs: int) -> Iterator[Mapped]:
         return
     import multiprocessing as mp
 
+    from collections import deque
+
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["kg.extract", "kg.resolve", "kg.mapping"])
+    in_flight: deque = deque()
     with ctx.Pool(jobs, initializer=_warm_up) as pool:
-        yield from pool.imap(_work_serialised, articles, chunksize=2)
+        # at most IN_FLIGHT_PER_JOB articles per worker between reader and writer: when the writer
+        # is the slower side, reading waits, so memory stays flat whatever the corpus size
+        # (Pool.imap would read the whole input ahead and queue every result)
+        for article in articles:
+            in_flight.append(pool.apply_async(_work_serialised, (article,)))
+            if len(in_flight) >= IN_FLIGHT_PER_JOB * jobs:
+                yield in_flight.popleft().get()
+        while in_flight:
+            yield in_flight.popleft().get()
 
 
 def _warm_up() -> None:

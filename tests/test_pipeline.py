@@ -174,3 +174,28 @@ def test_pipeline_incomplete_graph_from_killed_bulk_build_is_redone(seeds_copy, 
     assert (report.added, report.unchanged) == (1, 4)
     assert any(e.status == "note" and e.source == victim.value for e in events)
     assert _dump(store) == _dump(seed_store_path)
+
+
+def test_pipeline_parallel_reading_waits_for_the_writer():
+    """With --jobs, articles are read at most a bounded window ahead of the writer (flat memory)."""
+    import time
+
+    from kg import pipeline
+    from kg.model import Article
+
+    pulled = 0
+
+    def articles():
+        nonlocal pulled
+        for i in range(60):
+            pulled += 1
+            yield Article(f"a{i}", f"a{i}.txt", "en", "T", None, f"The Yuelu District Education Bureau met {i}.", f"h{i}")
+
+    window = pipeline.IN_FLIGHT_PER_JOB * 2
+    ahead = []
+    for done, mapped in enumerate(pipeline._mapped(articles(), 2), start=1):
+        assert mapped.quads and mapped.article.id == f"a{done - 1}"  # in input order
+        ahead.append(pulled - done)
+        time.sleep(0.02)  # a slow writer
+    assert max(ahead) <= window
+    assert pulled == 60
