@@ -34,7 +34,8 @@ class Settings:
     host: str = _f("127.0.0.1", "Address `kg serve` binds to.")
     port: int = _f(8000, "Port `kg serve` listens on.")
     workers: int = _f(2, "Worker processes of the WSGI server.")
-    server: str = _f("granian", "Server of `kg serve`: 'granian' (keep-alive, threads) or 'gunicorn' (sync workers).")
+    server: str = _f("gunicorn", "Server of `kg serve`: 'gunicorn' (sync workers) or 'granian' (keep-alive, threads: "
+                                 "several times faster on repeated lookups, but see docs/http.md on runaway queries).")
     threads: int = _f(4, "Request threads per worker process (granian).")
     access_log: bool = _f(False, "Log every request of `kg serve` to standard output (the server's access log).")
     base_url: str = _f("", "Public base URL (e.g. https://example.org/kg) when behind a reverse proxy.")

@@ -162,12 +162,13 @@ def test_http_cache_counts_every_request_once(app):
 # --------------------------------------------------------------------------- a real kg serve
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
+@pytest.fixture(scope="module", params=["gunicorn", "granian"])
+def served(tmp_path_factory, request):
     from hardening_util import start_server
 
     store = Path(make_store(tmp_path_factory.mktemp("cache-served") / "store"))
-    server = start_server(store, workers=2, env={"KG_ACCESS_LOG": "1", "KG_MAX_ROWS": "3"})
+    server = start_server(store, workers=2, env={"KG_ACCESS_LOG": "1", "KG_MAX_ROWS": "3", "KG_SERVER": request.param})
+    server.kind = request.param
     yield server
     server.stop()
 
@@ -181,7 +182,7 @@ def test_http_cache_real_server_keep_alive_etag_304(served):
             socks.add(conn.sock.getsockname()[1])  # a new connection would have a new local port
             resp = conn.getresponse()
             bodies.append((resp.status, resp.read(), resp.getheader("ETag"), resp.getheader("X-KG-Truncated")))
-        keep_alive = os.environ.get("KG_SERVER", "granian") == "granian"  # gunicorn sync workers close them
+        keep_alive = served.kind == "granian"  # gunicorn sync workers close them
         assert (len(socks) == 1) == keep_alive, socks
         assert len(set(bodies)) == 1 and bodies[0][0] == 200 and bodies[0][2] and bodies[0][3]
         conn.request("GET", _url(), headers={**JSON, "If-None-Match": bodies[0][2]})
@@ -234,7 +235,7 @@ def test_serve_sigterm_stops_master_and_workers(tmp_path):
     import psutil
     from hardening_util import start_server
 
-    server = start_server(Path(make_store(tmp_path / "store")), workers=2)
+    server = start_server(Path(make_store(tmp_path / "store")), workers=2, env={"KG_SERVER": "granian"})
     workers = [psutil.Process(pid) for pid in server.workers()]
     assert len(workers) == 2
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
