@@ -395,6 +395,24 @@ EXACT_BETWEENNESS_MAX_NODES = 2000
 BETWEENNESS_SAMPLE = 200
 
 
+def _igraph(H: nx.Graph, nodes: list, *, loops: bool = True) -> tuple[Any, dict]:
+    """``H`` as an undirected igraph graph over ``nodes`` (in that order), edges sorted, with weights
+    (``loops=False`` leaves self-loops out).
+
+    >>> g, index = _igraph(nx.Graph([("b", "a")]), ["a", "b"])
+    >>> g.get_edgelist(), g.es["weight"], index
+    ([(0, 1)], [1], {'a': 0, 'b': 1})
+    """
+    import igraph
+
+    index = {node: i for i, node in enumerate(nodes)}
+    edges = sorted((min(index[u], index[v]), max(index[u], index[v]), d.get("weight", 1))
+                   for u, v, d in H.edges(data=True) if loops or u != v)
+    g = igraph.Graph(n=len(nodes), edges=[(u, v) for u, v, _ in edges], directed=False)
+    g.es["weight"] = [w for _, _, w in edges]
+    return g, index
+
+
 def betweenness(H: nx.Graph, *, seed: int = 0) -> dict[str, float]:
     """Normalised betweenness: exact on small graphs, sampled (``k`` sources, fixed seed) on large ones.
 
@@ -404,18 +422,15 @@ def betweenness(H: nx.Graph, *, seed: int = 0) -> dict[str, float]:
     >>> sorted(betweenness(nx.path_graph(3)).items())
     [(0, 0.0), (1, 1.0), (2, 0.0)]
     """
-    import igraph
-
     nodes = list(H)
     n = len(nodes)
     if n < 3:
         return dict.fromkeys(nodes, 0.0)
-    index = {node: i for i, node in enumerate(nodes)}
-    g = igraph.Graph(n=n, edges=[(index[u], index[v]) for u, v in H.edges() if u != v], directed=False)
+    g, index = _igraph(H, nodes, loops=False)
     if n <= EXACT_BETWEENNESS_MAX_NODES:
         # igraph counts each unordered pair once; networkx normalises by (n-1)(n-2)/2 pairs
         scale = 2 / ((n - 1) * (n - 2))
-        return {node: b * scale for node, b in zip(nodes, g.betweenness(directed=False))}
+        return {node: b * scale for node, b in zip(nodes, g.betweenness(directed=False), strict=True)}
     sample = random.Random(seed).sample(nodes, BETWEENNESS_SAMPLE)  # networkx's own sampling
     raw = g.betweenness(sources=[index[s] for s in sample], directed=False)
     # networkx counts ordered (source, target) pairs (igraph halves them on undirected graphs), and
@@ -423,7 +438,7 @@ def betweenness(H: nx.Graph, *, seed: int = 0) -> dict[str, float]:
     k, sampled = len(sample), set(sample)
     return {
         node: 2 * b / ((k - 1 if node in sampled else k) * (n - 2))
-        for node, b in zip(nodes, raw)
+        for node, b in zip(nodes, raw, strict=True)
     }
 
 
@@ -474,12 +489,10 @@ def _louvain(H: nx.Graph, *, seed: int = 0) -> list[list[str]]:
     import igraph
 
     nodes = sorted(H)
-    index = {node: i for i, node in enumerate(nodes)}
-    edges = sorted((min(index[u], index[v]), max(index[u], index[v]), d.get("weight", 1)) for u, v, d in H.edges(data=True))
-    g = igraph.Graph(n=len(nodes), edges=[(u, v) for u, v, _ in edges], directed=False)
+    g, _ = _igraph(H, nodes)
     igraph.set_random_number_generator(random.Random(seed))
     try:
-        clusters = g.community_multilevel(weights=[w for _, _, w in edges] or None)
+        clusters = g.community_multilevel(weights=g.es["weight"] if g.ecount() else None)
     finally:
         igraph.set_random_number_generator(random)
     return [[nodes[i] for i in part] for part in clusters]
@@ -588,7 +601,7 @@ def annotate(G: nx.MultiDiGraph, *, seed: int = 0) -> nx.MultiDiGraph:
     scores = {row[0]: row[1:] for row in frame[["node", "degree", "betweenness", "pagerank"]].itertuples(index=False)}
     membership = communities(G, seed=seed)
     for n, data in G.nodes(data=True):
-        for col, value in zip(("degree", "betweenness", "pagerank"), scores.get(n, (0.0, 0.0, 0.0))):
+        for col, value in zip(("degree", "betweenness", "pagerank"), scores.get(n, (0.0, 0.0, 0.0)), strict=True):
             data[col] = float(value)
         data["community"] = membership.get(n, -1)
     return G

@@ -144,7 +144,6 @@ def _mapped(articles: Iterable[Article], jobs: int) -> Iterator[Mapped]:
         yield from map(_work, articles)
         return
     import multiprocessing as mp
-
     from collections import deque
 
     ctx = mp.get_context("forkserver")
@@ -274,9 +273,17 @@ def _write(
         log.debug("store failed for %s\n%s", article.source_file, traceback.format_exc())
         events(BuildEvent(_where(article), "skipped", f"could not store: {type(exc).__name__}: {exc}"))
         return
+    _record(mapped, stored, events)
+
+
+def _record(mapped: Mapped, stored: dict[str, str], events: Callable[[BuildEvent], None]) -> None:
+    """Note a written article: its hash in ``stored``, and an added/replaced progress event."""
+    from .vocab import article_iri
+
+    iri = article_iri(mapped.article.id)
     status = "replaced" if iri in stored else "added"
-    stored[iri] = article.content_hash
-    events(BuildEvent(_where(article), status, f"{mapped.count} quads"))
+    stored[iri] = mapped.article.content_hash
+    events(BuildEvent(_where(mapped.article), status, f"{mapped.count} quads"))
 
 
 class _BulkWriter:
@@ -308,10 +315,7 @@ class _BulkWriter:
                 _write(self.store, mapped, self.stored, self.events)
             return
         for mapped in batch:
-            iri = article_iri(mapped.article.id)
-            status = "replaced" if iri in self.stored else "added"
-            self.stored[iri] = mapped.article.content_hash
-            self.events(BuildEvent(_where(mapped.article), status, f"{mapped.count} quads"))
+            _record(mapped, self.stored, self.events)
 
 
 def _open(store_path):
