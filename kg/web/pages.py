@@ -204,6 +204,11 @@ def _best_label(labels: list[Any]) -> str:
 
 def article_html(store: Store, article: NamedNode, text: str) -> Markup:
     """The article text, escaped, with each extracted mention and figure highlighted and linked."""
+    return highlight(text, evidence_spans(store, article, text))
+
+
+def evidence_spans(store: Store, article: NamedNode, text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, link target, "mention" | "fact") for every evidenced span of the article text."""
     q = """SELECT ?e ?start ?end ?target ?p WHERE {
       ?ev prov:wasDerivedFrom ?e ; edu:startOffset ?start ; edu:endOffset ?end .
       OPTIONAL { ?ev rdf:predicate ?p } OPTIONAL { ?ev rdf:object ?obj }
@@ -216,9 +221,25 @@ def article_html(store: Store, article: NamedNode, text: str) -> Markup:
         except (KeyError, ValueError):
             continue
         if 0 <= start < end <= len(text):
-            kind = "mention" if row.get("p") is not None and row["p"].value == EDU_NS + "mentions" else "fact"
-            spans.append((start, end, row["target"].value, kind))
-    return highlight(text, spans)
+            is_mention = row.get("p") is not None and row["p"].value == EDU_NS + "mentions"
+            if is_mention:  # one evidence record per wording: highlight each of its occurrences
+                spans += [(s, e, row["target"].value, "mention") for s, e in occurrences(text, start, end)]
+            else:
+                spans.append((start, end, row["target"].value, "fact"))
+    return spans
+
+
+def occurrences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Every span of ``text`` equal to ``text[start:end]`` (the given one included).
+
+    >>> occurrences("Xicheng and Xicheng", 0, 7)
+    [(0, 7), (12, 19)]
+    """
+    needle, found, pos = text[start:end], [], text.find(text[start:end])
+    while needle and pos != -1:
+        found.append((pos, pos + len(needle)))
+        pos = text.find(needle, pos + len(needle))
+    return found or [(start, end)]
 
 
 def highlight(text: str, spans: list[tuple[int, int, str, str]]) -> Markup:

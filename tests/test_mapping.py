@@ -1,0 +1,54 @@
+"""Mapping: one mention evidence record per (entity, wording); the article page shows every occurrence."""
+
+from __future__ import annotations
+
+import re
+
+from pyoxigraph import NamedNode
+
+from kg.config import Settings
+from kg.pipeline import build
+from kg.store import open_store, rows
+from kg.web import create_app
+from kg.web.pages import evidence_spans
+
+ID = "https://w3id.org/edukg/id/"
+TEXT = (
+    "Xicheng District reforms its schools\n\n"
+    "Xicheng District in Beijing set up the Beijing No. 8 Middle School Education Group. "
+    "Xicheng District added 2,000 school places in 2023. "
+    "The Xicheng District Education Commission said Xicheng District will continue.\n"
+)
+
+
+def _store(tmp_path):
+    src = tmp_path / "xicheng.txt"
+    src.write_text(TEXT, encoding="utf-8")
+    build([src], tmp_path / "store")
+    return tmp_path / "store"
+
+
+def test_mapping_one_mention_evidence_per_entity_and_wording(tmp_path):
+    store = open_store(_store(tmp_path), read_only=True)
+    found = rows(store, """SELECT ?e ?quote (COUNT(?ev) AS ?n) (MIN(?start) AS ?first) WHERE {
+        ?ev rdf:predicate edu:mentions ; rdf:object ?e ; edu:quote ?quote ; edu:startOffset ?start }
+        GROUP BY ?e ?quote""")
+    assert found, "no mention evidence"
+    assert all(r["n"] == "1" for r in found), found
+    district = [r for r in found if r["quote"] == "Xicheng District"]
+    assert len(district) == 1
+    assert int(district[0]["first"]) == TEXT.index("Xicheng District")  # the first occurrence is the one kept
+
+
+def test_mapping_article_page_links_every_occurrence(tmp_path):
+    store = open_store(_store(tmp_path), read_only=True)
+    district = rows(store, """SELECT ?e WHERE { ?ev rdf:predicate edu:mentions ; rdf:object ?e ;
+        edu:quote "Xicheng District" }""")[0]["e"]
+    article = NamedNode(rows(store, "SELECT ?a WHERE { ?a a edu:Article }")[0]["a"])
+    spans = evidence_spans(store, article, TEXT)
+    linked = {(s, e) for s, e, target, kind in spans if target == district and kind == "mention"}
+    every = {(m.start(), m.end()) for m in re.finditer("Xicheng District", TEXT)}
+    assert linked == every and len(every) == 5
+    page = create_app(Settings(store=str(tmp_path / "store"))).test_client().get(
+        "/id/" + article.value[len(ID):], headers={"Accept": "text/html"})
+    assert page.status_code == 200 and 'class="article-text"' in page.get_data(as_text=True)
