@@ -8,28 +8,39 @@ Two servers are available (setting ``server``, ``KG_SERVER``):
 
 - ``granian`` (default): a Rust HTTP server with a WSGI interface; keep-alive connections, a few
   request threads per worker (``threads``). A worker whose query ran past the time limit answers
-  503 and retires (graceful stop); the master starts a fresh one.
+  503 and retires (graceful stop: it stops accepting, closes idle keep-alive connections and
+  answers the requests in flight with ``Connection: close``); the master starts a fresh one, and
+  kills a retiring worker still alive after ``query_timeout`` + 5 s.
 - ``gunicorn``: gunicorn sync workers (one request at a time per worker, no keep-alive).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
+import signal
 import tempfile
+import threading
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .config import Settings
 
-__all__ = ["run", "gunicorn_options", "granian_options", "SERVERS", "READY"]
+__all__ = ["run", "gunicorn_options", "granian_options", "SERVERS", "READY", "RETIRING", "STOP_GRACE"]
 
 #: The production servers ``kg serve`` can run.
 SERVERS = ("granian", "gunicorn")
 #: Folder of the state directory where a granian worker that is serving leaves its pid: its exit
 #: (a retirement, a kill) is then replaced at once, not taken for a start-up crash loop.
 READY = "ready"
+#: Folder of the state directory where a granian worker that has begun to stop leaves its pid
+#: (the file's age is the stop's age): the master kills it if it is still alive after the grace.
+RETIRING = "retiring"
+#: Seconds past the query time limit a stopping worker may take (requests in flight finish).
+STOP_GRACE = 5
 #: Longest request line / single header line accepted (as gunicorn's defaults).
 LIMIT_REQUEST_LINE = 8190
 
@@ -77,7 +88,7 @@ def granian_options(settings: Settings) -> dict[str, Any]:
         "http1_settings": HTTP1Settings(max_buffer_size=2 * LIMIT_REQUEST_LINE + 4096 * 4),
         "respawn_failed_workers": True,
         "respawn_interval": 0.5,
-        "workers_kill_timeout": int(settings.query_timeout) + 5,
+        "workers_kill_timeout": _stop_grace(settings),
         "log_access": settings.access_log,
         "log_level": "info",
     }
@@ -129,19 +140,68 @@ def _child_exit(server: Any, worker: Any) -> None:
 # --------------------------------------------------------------------------- granian
 
 
+def _stop_grace(settings: Settings) -> int:
+    """Seconds a stopping granian worker may take before it is killed.
+
+    >>> from kg.config import Settings
+    >>> _stop_grace(Settings(query_timeout=2.5))
+    8
+    """
+    return math.ceil(settings.query_timeout) + STOP_GRACE
+
+
 def _granian_app(settings: Settings, state: Path) -> Any:
-    """The WSGI app of one granian worker (called in the worker process)."""
+    """The WSGI app of one granian worker (called in the worker process, before granian installs
+    its signal handlers)."""
     from .web import create_app
 
+    _stop_on_first_signal(state)
     app = create_app(settings, state_dir=state, supervised="granian")
     (state / READY).mkdir(exist_ok=True)
     (state / READY / str(os.getpid())).touch()
     return app
 
 
+def _stop_on_first_signal(state: Path) -> None:
+    """Make this granian worker act on its first SIGTERM/SIGINT only (and leave ``retiring/<pid>``).
+
+    granian's handler passes every signal into a one-slot channel that is read once: from the
+    third signal on, the handler blocks in that channel while it holds the GIL, and the worker
+    hangs with its connections open (no request thread, no Python timer can run again). A worker
+    whose queries ran past the time limit signals itself once per such query, and the master
+    adds its own SIGTERM when it stops or replaces the worker.
+    """
+    import granian._signals as gsig
+
+    def set_sync_signals() -> Any:
+        stop = gsig.WorkerSignal()
+        fired: list[int] = []
+
+        def handler(signum: int, frame: Any) -> None:
+            if fired:
+                return
+            fired.append(signum)
+            _mark(state / RETIRING, os.getpid())
+            stop.set()
+
+        gsig.set_main_signals(handler)
+        return stop
+
+    gsig.set_sync_signals = set_sync_signals  # granian's worker imports it when it starts serving
+
+
+def _mark(folder: Path, pid: int) -> None:
+    try:
+        folder.mkdir(exist_ok=True)
+        (folder / str(pid)).touch()
+    except OSError:  # the state folder is gone: the server is shutting down
+        pass
+
+
 def _run_granian(settings: Settings, state: Path) -> None:
     server = _granian_server_class()("kg.web:create_app", **granian_options(settings))
     server.kg_state = state
+    server.kg_grace = _stop_grace(settings)
     server.serve(target_loader=partial(_granian_app, settings, state), wrap_loader=False)
 
 
@@ -157,6 +217,39 @@ def _granian_server_class() -> type:
         """
 
         kg_state: Path | None = None
+        kg_grace: float = 10.0
+
+        def startup(self, spawn_target, target_loader) -> None:
+            super().startup(spawn_target, target_loader)
+            threading.Thread(target=self._kg_watchdog, name="kg-stop-watchdog", daemon=True).start()
+
+        def _kg_watchdog(self) -> None:
+            """Kill a worker that began to stop more than ``kg_grace`` seconds ago (its exit is then
+            replaced as usual): a graceful stop must never leave the server short of a worker."""
+            while True:
+                time.sleep(0.25)
+                try:
+                    self._kg_kill_overdue()
+                except Exception as exc:  # noqa: BLE001 - the watchdog must keep running
+                    from granian.server.common import logger
+
+                    logger.warning(f"kg stop watchdog: {exc!r}")
+
+        def _kg_kill_overdue(self) -> None:
+            folder = Path(self.kg_state or ".") / RETIRING
+            if self.kg_state is None or not folder.is_dir():
+                return
+            ours = {wrk.inner.pid for wrk in list(self.wrks)}
+            for marker in folder.iterdir():
+                pid = int(marker.name) if marker.name.isdigit() else None
+                if pid is None or (pid not in ours and not _alive(pid)):
+                    marker.unlink(missing_ok=True)
+                elif pid in ours and time.time() - marker.stat().st_mtime > self.kg_grace:
+                    from granian.server.common import logger
+
+                    logger.warning(f"Killing worker with PID {pid}: still stopping after {self.kg_grace:g} s")
+                    marker.unlink(missing_ok=True)
+                    os.kill(pid, signal.SIGKILL)
 
         def _init_shared_socket(self) -> None:
             """One listening socket held by the master and shared by the workers (granian's way
@@ -180,6 +273,8 @@ def _granian_server_class() -> type:
                 self.respawned_wrks.pop(idx, None)  # not a crash loop: the next exit is judged afresh
             for pid in pids.values():
                 _mark_dead(pid)
+                if self.kg_state is not None and pid is not None:
+                    (Path(self.kg_state) / RETIRING / str(pid)).unlink(missing_ok=True)
 
         def _kg_served(self, pid: int | None) -> bool:
             if self.kg_state is None or pid is None:
@@ -191,6 +286,16 @@ def _granian_server_class() -> type:
             return False
 
     return KGGranian
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _mark_dead(pid: int | None) -> None:
