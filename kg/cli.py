@@ -70,7 +70,7 @@ def build(inputs: tuple[Path, ...], store: str | None, jobs: int | None, bulk: b
     if bulk and str(settings.store).startswith(("http://", "https://")):
         raise click.UsageError("--bulk is for the embedded store; a remote store is written one article per request")
     report = run_build(inputs, settings.store, jobs=settings.jobs, on_event=progress, bulk=bulk,
-                       bulk_batch=settings.bulk_batch)
+                       bulk_batch=settings.bulk_batch, overlap=settings.write_thread)
     click.echo(
         f"articles read {report.read}: {report.added} added, {report.replaced} replaced, "
         f"{report.unchanged} unchanged; skipped {len(report.skipped)}; "

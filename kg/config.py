@@ -34,8 +34,8 @@ class Settings:
     host: str = _f("127.0.0.1", "Address `kg serve` binds to.")
     port: int = _f(8000, "Port `kg serve` listens on.")
     workers: int = _f(2, "Worker processes of the WSGI server.")
-    server: str = _f("gunicorn", "Server of `kg serve`: 'gunicorn' (sync workers) or 'granian' (keep-alive, threads: "
-                                 "several times faster on repeated lookups, but see docs/http.md on runaway queries).")
+    server: str = _f("granian", "Server of `kg serve`: 'granian' (keep-alive connections, request threads; several"
+                                " times faster on lookups) or 'gunicorn' (sync workers, one connection per request).")
     threads: int = _f(4, "Request threads per worker process (granian).")
     access_log: bool = _f(False, "Log every request of `kg serve` to standard output (the server's access log).")
     base_url: str = _f("", "Public base URL (e.g. https://example.org/kg) when behind a reverse proxy.")
@@ -57,6 +57,8 @@ class Settings:
     update_token: str = _f("", "Bearer token that enables SPARQL Update and the Graph Store Protocol.")
     jobs: int = _f(1, "Extraction processes for `kg build`.")
     bulk_batch: int = _f(200_000, "Quads gathered before each bulk load of `kg build --bulk`.")
+    write_thread: bool = _f(True, "`kg build` writes to the store in a background thread while it extracts the next"
+                                  " articles (0: extract and write in turn).")
     cache_dir: str = _f("", "Folder for derived lexicon tables kept between runs (default $XDG_CACHE_HOME/edukg, "
                             "i.e. ~/.cache/edukg).")
 

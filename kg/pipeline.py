@@ -138,10 +138,14 @@ def _articles(inputs: Iterable[str | Path], events: Callable[[BuildEvent], None]
 IN_FLIGHT_PER_JOB = 8
 
 
-def _mapped(articles: Iterable[Article], jobs: int) -> Iterator[Mapped]:
-    """Articles extracted and mapped, in input order: in this process, or by ``jobs`` workers."""
+def _mapped(articles: Iterable[Article], jobs: int, *, serialise: bool = False) -> Iterator[Mapped]:
+    """Articles extracted and mapped, in input order: in this process, or by ``jobs`` workers.
+
+    Workers always send N-Quads bytes; in this process ``serialise`` asks for them too (the
+    writer thread parses them without holding the GIL).
+    """
     if jobs <= 1:
-        yield from map(_work, articles)
+        yield from map(_work_serialised if serialise else _work, articles)
         return
     import multiprocessing as mp
     from collections import deque
@@ -190,12 +194,14 @@ def build(
     analysis_auto_max: int = ANALYSIS_AUTO_MAX,
     bulk: bool = False,
     bulk_batch: int = 200_000,
+    overlap: bool = True,
 ) -> BuildReport:
     """Build (incrementally) the articles found in ``inputs`` into the store.
 
     ``bulk`` writes with Oxigraph's bulk loader in batches of ``bulk_batch`` quads (several times
     faster, not atomic: see :func:`kg.store.bulk_add_articles`); the default writes each article
-    in one transaction.
+    in one transaction. ``overlap`` writes in a background thread while the next articles are
+    extracted (Oxigraph parses and writes without holding the GIL); ``False`` writes in turn.
     """
     started = time.perf_counter()
     store = _open(store_path)
@@ -229,16 +235,20 @@ def build(
                 continue
             yield article
 
-    writer = _BulkWriter(store, stored, events, bulk_batch) if bulk and isinstance(store, Store) else None
-    for mapped in _mapped(todo(), jobs):
-        if mapped.quads is None:
-            events(BuildEvent(_where(mapped.article), "skipped", mapped.error))
-        elif writer:
-            writer.add(mapped)
-        else:
-            _write(store, mapped, stored, events)
-    if writer:
-        writer.flush()
+    def record(done: list[tuple[Mapped, str]]) -> None:
+        for mapped, error in done:
+            if error:
+                events(BuildEvent(_where(mapped.article), "skipped", error))
+            else:
+                _record(mapped, stored, events)
+
+    batches = _BulkBatches(store, bulk_batch) if bulk and isinstance(store, Store) else None
+    writer = _Writer(store, batches, background=overlap)
+    try:
+        for mapped in _mapped(todo(), jobs, serialise=overlap):
+            record(writer.put(mapped))  # failed extractions too, so progress stays in input order
+    finally:
+        record(writer.close())
 
     if counts["added"] or counts["replaced"] or _analysis_stale(store, stored):
         if len(stored) <= analysis_auto_max:
@@ -257,23 +267,16 @@ def build(
     )
 
 
-def _write(
-    store: Store,
-    mapped: Mapped,
-    stored: dict[str, str],
-    events: Callable[[BuildEvent], None],
-) -> None:
+def _store_one(store: Store, mapped: Mapped) -> str:
+    """Write one article in its own transaction: "" when stored, else why it could not be."""
     from .vocab import article_iri
 
-    article = mapped.article
-    iri = article_iri(article.id)
     try:
-        _backend(store).replace_article(store, iri, mapped.quads)
+        _backend(store).replace_article(store, article_iri(mapped.article.id), mapped.quads)
     except Exception as exc:  # noqa: BLE001 - one article's failure must not stop the build
-        log.debug("store failed for %s\n%s", article.source_file, traceback.format_exc())
-        events(BuildEvent(_where(article), "skipped", f"could not store: {type(exc).__name__}: {exc}"))
-        return
-    _record(mapped, stored, events)
+        log.debug("store failed for %s\n%s", mapped.article.source_file, traceback.format_exc())
+        return f"could not store: {type(exc).__name__}: {exc}"
+    return ""
 
 
 def _record(mapped: Mapped, stored: dict[str, str], events: Callable[[BuildEvent], None]) -> None:
@@ -286,36 +289,101 @@ def _record(mapped: Mapped, stored: dict[str, str], events: Callable[[BuildEvent
     events(BuildEvent(_where(mapped.article), status, f"{mapped.count} quads"))
 
 
-class _BulkWriter:
+class _BulkBatches:
     """Gathers mapped articles and writes them in batches with :func:`kg.store.bulk_add_articles`."""
 
-    def __init__(self, store: Store, stored: dict[str, str], events: Callable[[BuildEvent], None],
-                 batch: int) -> None:
-        self.store, self.stored, self.events, self.batch = store, stored, events, batch
+    def __init__(self, store: Store, batch: int) -> None:
+        self.store, self.batch = store, batch
         self.pending: list[Mapped] = []
         self.quads = 0
 
-    def add(self, mapped: Mapped) -> None:
+    def add(self, mapped: Mapped) -> list[tuple[Mapped, str]]:
+        """Queue one article; the articles written if that filled a batch (with their errors)."""
         self.pending.append(mapped)
         self.quads += mapped.count
-        if self.quads >= self.batch:
-            self.flush()
+        return self.flush() if self.quads >= self.batch else []
 
-    def flush(self) -> None:
+    def flush(self) -> list[tuple[Mapped, str]]:
         from .vocab import article_iri
 
         batch, self.pending, self.quads = self.pending, [], 0
-        if not batch:
-            return
+        good = [m for m in batch if m.quads is not None]
+        if not good:
+            return [(m, m.error) for m in batch]
         try:
-            kgstore.bulk_add_articles(self.store, [(article_iri(m.article.id), m.quads) for m in batch])
+            kgstore.bulk_add_articles(self.store, [(article_iri(m.article.id), m.quads) for m in good])
         except Exception:  # noqa: BLE001 - fall back to one transaction per article, to skip only the bad one
             log.debug("bulk load failed, writing one by one\n%s", traceback.format_exc())
-            for mapped in batch:
-                _write(self.store, mapped, self.stored, self.events)
-            return
-        for mapped in batch:
-            _record(mapped, self.stored, self.events)
+            return [(m, _store_one(self.store, m) if m.quads is not None else m.error) for m in batch]
+        return [(m, "" if m.quads is not None else m.error) for m in batch]
+
+
+#: Mapped articles waiting for the writer thread: bounds memory when writing is the slower side.
+WRITE_QUEUE = 16
+
+
+class _Writer:
+    """The one writer: stores mapped articles in input order, in a background thread or in turn.
+
+    In the background, the extraction of the next articles overlaps the store write of the
+    previous ones: Oxigraph parses N-Quads and commits without holding the GIL, so on two cores
+    a one-process build uses both. ``put`` and ``close`` return the articles written since the
+    last call, as (mapped, error) pairs, so progress events stay in the calling thread.
+    """
+
+    def __init__(self, store: Store, batches: _BulkBatches | None, *, background: bool) -> None:
+        import queue
+
+        self.store, self.batches = store, batches
+        self.done: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = None
+        if background:
+            import threading
+
+            self.todo: queue.Queue = queue.Queue(maxsize=WRITE_QUEUE)
+            self.thread = threading.Thread(target=self._run, name="kg-writer", daemon=True)
+            self.thread.start()
+
+    def _write(self, mapped: Mapped | None) -> list[tuple[Mapped, str]]:
+        if self.batches is not None:
+            return self.batches.flush() if mapped is None else self.batches.add(mapped)
+        if mapped is None:
+            return []
+        return [(mapped, mapped.error if mapped.quads is None else _store_one(self.store, mapped))]
+
+    def _run(self) -> None:
+        while True:
+            mapped = self.todo.get()
+            try:
+                self.done.put(self._write(mapped))
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread, raised there
+                self.done.put(exc)
+            if mapped is None:
+                return
+
+    def _drain(self) -> list[tuple[Mapped, str]]:
+        out: list[tuple[Mapped, str]] = []
+        while not self.done.empty():
+            item = self.done.get()
+            if isinstance(item, BaseException):
+                raise item
+            out += item
+        return out
+
+    def put(self, mapped: Mapped) -> list[tuple[Mapped, str]]:
+        if self.thread is None:
+            return self._write(mapped)
+        self.todo.put(mapped)
+        return self._drain()
+
+    def close(self) -> list[tuple[Mapped, str]]:
+        """Write what is left and stop the thread."""
+        if self.thread is None:
+            return self._write(None)
+        if self.thread.is_alive():
+            self.todo.put(None)
+            self.thread.join()
+        return self._drain()
 
 
 def _open(store_path):

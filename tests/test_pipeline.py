@@ -199,3 +199,42 @@ def test_pipeline_parallel_reading_waits_for_the_writer():
         time.sleep(0.02)  # a slow writer
     assert max(ahead) <= window
     assert pulled == 60
+
+
+def test_pipeline_writes_in_turn_and_in_the_writer_thread_give_the_same_dataset(seeds_copy, seed_store_path, tmp_path):
+    """The writer thread (default) and writing in turn (`KG_WRITE_THREAD=0`) store the same data, in input order."""
+    (seeds_copy / "broken.txt").write_bytes(bytes(range(256)) * 10)
+    for overlap in (False, True):
+        events = []
+        report = build([seeds_copy], tmp_path / f"o{overlap}", overlap=overlap, on_event=events.append)
+        assert (report.added, len(report.skipped)) == (5, 1)
+        assert _dump(tmp_path / f"o{overlap}") == _dump(seed_store_path)
+        written = [e.source.rsplit("/", 1)[-1] for e in events if e.status == "added"]
+        assert written == sorted(written)
+
+
+def test_pipeline_writer_thread_reports_a_failed_write_and_goes_on(tmp_path):
+    """An article Oxigraph refuses is reported with the parser's message; the articles after it are stored."""
+    from kg import pipeline
+    from kg.model import Article
+    from kg.vocab import article_iri
+
+    store = kgstore.open_store(tmp_path / "store")
+
+    def mapped(i: int, body: bytes | None = None) -> pipeline.Mapped:
+        art = Article(f"w{i}", f"w{i}.txt", "en", "T", None, "", f"h{i}")
+        graph = f"{GRAPH_NS}article/w{i}"
+        good = f'<{article_iri(art.id)}> <{EDU.contentHash}> "h{i}" <{graph}> .\n'.encode()
+        return pipeline.Mapped(art, body if body is not None else good, 1)
+
+    writer = pipeline._Writer(store, None, background=True)
+    done = []
+    for i in range(40):
+        bad = f'<{article_iri(f"w{i}")}> <{EDU.contentHash}> "unterminated <{GRAPH_NS}article/w{i}> .\n'.encode()
+        done += writer.put(mapped(i, bad if i == 7 else None))
+    done += writer.close()
+    assert [m.article.id for m, _ in done] == [f"w{i}" for i in range(40)]
+    errors = {m.article.id: e for m, e in done if e}
+    assert list(errors) == ["w7"] and errors["w7"].startswith("could not store:")
+    assert sorted(kgstore.article_graphs(store)) == sorted(article_iri(f"w{i}") for i in range(40) if i != 7)
+    assert not writer.thread.is_alive()
