@@ -39,6 +39,14 @@ _DEC = NamedNode(XSD + "decimal")
 _DATE = NamedNode(XSD + "date")
 _GYEAR = NamedNode(XSD + "gYear")
 _BOOL = NamedNode(XSD + "boolean")
+_TRUE, _FALSE = Literal("true", datatype=_BOOL), Literal("false", datatype=_BOOL)
+_RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = (NamedNode(RDF + n) for n in ("subject", "predicate", "object"))
+_QUOTE, _START, _END, _SENTENCE = (NamedNode(EDU[n]) for n in ("quote", "startOffset", "endOffset", "sentence"))
+_DERIVED = NamedNode(PROV + "wasDerivedFrom")
+_EVIDENCE, _OBSERVATION, _QB_OBSERVATION = NamedNode(EDU.Evidence), NamedNode(EDU.Observation), NamedNode(QB + "Observation")
+_ABOUT, _MEASURE, _VALUE, _UNIT, _APPROX, _YEAR = (
+    NamedNode(EDU[n]) for n in ("about", "measure", "value", "unit", "approximate", "year"))
+_MENTIONS = NamedNode(EDU.mentions)
 
 
 @lru_cache(maxsize=16_384)
@@ -50,6 +58,7 @@ def _n(iri: str) -> NamedNode:
 _entity_iri = lru_cache(maxsize=16_384)(entity_iri)
 
 
+@lru_cache(maxsize=65_536)
 def _int(value: int) -> Literal:
     return Literal(str(value), datatype=_INT)
 
@@ -108,7 +117,7 @@ def to_quads(res: Resolution) -> list[Quad]:
     triples += _article_triples(art, a_iri)
     for entity in res.entities:
         triples += _entity_triples(entity)
-        triples.append((_n(a_iri), _n(EDU.mentions), _n(_entity_iri(entity.key))))
+        triples.append((_n(a_iri), _MENTIONS, _n(_entity_iri(entity.key))))
     for span, key in first_mentions(art, res.mentions):
         fact = ResolvedFact(subject="", predicate="mentions", object=key, evidence=span)
         triples += _evidence_triples(art, a_iri, fact, res.sentences, subject_iri=a_iri)
@@ -168,12 +177,18 @@ def _evidence_iri(art: Article, s: str, p: str, o: str, span: Span) -> str:
 def _provenance(art: Article, a_iri: str, node: NamedNode, span: Span, sentences: tuple[Span, ...]) -> list[tuple]:
     sent = sentence_of(span, sentences)
     return [
-        (node, _n(EDU.quote), Literal(span.quote(art))),
-        (node, _n(EDU.startOffset), _int(span.start)),
-        (node, _n(EDU.endOffset), _int(span.end)),
-        (node, _n(EDU.sentence), Literal(sent.quote(art).strip())),
-        (node, _n(PROV + "wasDerivedFrom"), _n(a_iri)),
+        (node, _QUOTE, Literal(span.quote(art))),
+        (node, _START, _int(span.start)),
+        (node, _END, _int(span.end)),
+        (node, _SENTENCE, _sentence_literal(art.text, sent.start, sent.end)),
+        (node, _DERIVED, _n(a_iri)),
     ]
+
+
+@lru_cache(maxsize=1024)
+def _sentence_literal(text: str, start: int, end: int) -> Literal:
+    """The sentence as a literal (one object per sentence, shared by the records quoting it)."""
+    return Literal(text[start:end].strip())
 
 
 def _evidence_triples(
@@ -184,10 +199,10 @@ def _evidence_triples(
     o = _entity_iri(fact.object)
     node = _n(_evidence_iri(art, s, p, o, fact.evidence))
     out = [
-        (node, _TYPE, _n(EDU.Evidence)),
-        (node, _n(RDF + "subject"), _n(s)),
-        (node, _n(RDF + "predicate"), _n(p)),
-        (node, _n(RDF + "object"), _n(o)),
+        (node, _TYPE, _EVIDENCE),
+        (node, _RDF_SUBJECT, _n(s)),
+        (node, _RDF_PREDICATE, _n(p)),
+        (node, _RDF_OBJECT, _n(o)),
     ]
     return out + _provenance(art, a_iri, node, fact.evidence, sentences)
 
@@ -199,14 +214,14 @@ def _observation_triples(
     digest = hashlib.sha1(ident.encode()).hexdigest()[:6]
     node = _n(f"{ID_NS}observation/{art.id}-{obs.evidence.start}-{obs.evidence.end}-{digest}")
     out = [
-        (node, _TYPE, _n(EDU.Observation)),
-        (node, _TYPE, _n(QB + "Observation")),
-        (node, _n(EDU.about), _n(_entity_iri(obs.about))),
-        (node, _n(EDU.measure), Literal(obs.measure, language=art.lang)),
-        (node, _n(EDU.value), number_literal(obs.value)),
-        (node, _n(EDU.unit), _n(unit_iri(obs.unit))),
-        (node, _n(EDU.approximate), Literal("true" if obs.approximate else "false", datatype=_BOOL)),
+        (node, _TYPE, _OBSERVATION),
+        (node, _TYPE, _QB_OBSERVATION),
+        (node, _ABOUT, _n(_entity_iri(obs.about))),
+        (node, _MEASURE, Literal(obs.measure, language=art.lang)),
+        (node, _VALUE, number_literal(obs.value)),
+        (node, _UNIT, _n(unit_iri(obs.unit))),
+        (node, _APPROX, _TRUE if obs.approximate else _FALSE),
     ]
     if obs.year is not None:
-        out.append((node, _n(EDU.year), Literal(f"{obs.year:04d}", datatype=_GYEAR)))
+        out.append((node, _YEAR, Literal(f"{obs.year:04d}", datatype=_GYEAR)))
     return out + _provenance(art, a_iri, node, obs.evidence, sentences)
