@@ -123,16 +123,18 @@ def _tree_rss(proc: Any) -> int:
 
 
 def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, timeout: float = 7200,
-                  analysis: bool = True, bulk: bool = False) -> dict[str, Any]:
+                  analysis: bool = True, bulk: bool = False, overlap: bool = True) -> dict[str, Any]:
     """Build ``inputs`` into ``store`` in a child process; timings, counts and peak RSS (MiB).
 
     ``analysis=False`` leaves out the analysis-graph refresh at the end of the build;
-    ``bulk=True`` builds with ``kg build --bulk``.
+    ``bulk=True`` builds with ``kg build --bulk``; ``overlap=False`` writes in turn instead of in the
+    writer thread (``KG_WRITE_THREAD=0``).
     """
     import psutil
 
     cmd = [sys.executable, "-m", "bench.build", str(store), str(jobs), *map(str, inputs)]
-    env = {**os.environ, **({} if analysis else {"BENCH_NO_ANALYSIS": "1"}), **({"BENCH_BULK": "1"} if bulk else {})}
+    env = {**os.environ, **({} if analysis else {"BENCH_NO_ANALYSIS": "1"}), **({"BENCH_BULK": "1"} if bulk else {}),
+           **({} if overlap else {"BENCH_NO_OVERLAP": "1"})}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
     ps, peak, deadline = psutil.Process(proc.pid), 0, time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
@@ -145,8 +147,9 @@ def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, t
     if proc.returncode != 0:
         raise RuntimeError(f"build child failed ({proc.returncode}):\n{err[-3000:]}")
     result = json.loads(out.strip().splitlines()[-1])
-    prefix = ("" if analysis else "BENCH_NO_ANALYSIS=1 ") + ("BENCH_BULK=1 " if bulk else "")
-    result.update(jobs=jobs, bulk=bulk, peak_rss_mib=round(peak / 2**20, 1), command=prefix + "python " + " ".join(cmd[1:]))
+    prefix = (("" if analysis else "BENCH_NO_ANALYSIS=1 ") + ("BENCH_BULK=1 " if bulk else "")
+              + ("" if overlap else "BENCH_NO_OVERLAP=1 "))
+    result.update(jobs=jobs, bulk=bulk, overlap=overlap, peak_rss_mib=round(peak / 2**20, 1), command=prefix + "python " + " ".join(cmd[1:]))
     return result
 
 
