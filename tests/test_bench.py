@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from pathlib import Path
@@ -101,3 +102,64 @@ def test_bench_scale_renders_checkpoints():
     text = render(result, "python -m bench.build X 2 Y")
     assert "2,000 articles" in text and "| 2000 | 100.0 | 20.0 | 25 % | 710.0 |" in text
     assert "store write 25 %" in text
+
+
+def test_bench_corpus_realistic_articles_are_seed_sized_and_dense_ones_small():
+    for i in range(60):
+        real, dense = corpus.make_article(i, seed=2), corpus.make_article(i, seed=2, density="dense")
+        assert 5_000 <= len(real["text"].encode()) <= 16_500
+        assert len(dense["text"].encode()) < 5_000
+        assert {k: real[k] for k in ("title", "date", "url", "language")} == \
+            {k: dense[k] for k in ("title", "date", "url", "language")}
+    with pytest.raises(ValueError):
+        corpus.make_article(0, density="sparse")
+
+
+def test_bench_corpus_both_densities_carry_the_same_fact_sentences():
+    import re
+
+    for i in range(40):
+        real, _ = corpus.compose(i, seed=4)
+        dense, filler = corpus.compose(i, seed=4, density="dense")
+        body = dense["text"].split("\n\n", 1)[1]
+        for sentence in filler:
+            body = body.replace(sentence, "\n")
+        facts = [f.strip() for f in re.split(r"(?<=[.。])\s*|\n", body) if len(f.strip()) > 3]
+        assert len(facts) >= 9
+        missing = [f for f in facts if f not in real["text"]]
+        assert not missing, missing
+
+
+def test_bench_corpus_filler_is_varied_and_names_no_policy():
+    import re
+
+    from bench.density import distinct_share
+
+    share = distinct_share(300, seed=7)
+    assert share["sentences"] > 300 * 30 and share["share_en"] > 0.9 and share["share_zh"] > 0.9
+    assert distinct_share(50, seed=7, density="dense")["share"] < 0.1
+    with (corpus.REPO / "ontology" / "policies.tsv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    zh_names = {n for r in rows for n in [r["zh"], *r["zh_aliases"].split("|")] if n}
+    en_names = {n.lower() for r in rows for n in [r["en"].strip('"'), *r["en_aliases"].split("|")] if len(n) > 3}
+    for i in range(150):
+        rec, filler = corpus.compose(i, seed=7)
+        text = " ".join(filler).lower()
+        if rec["language"] == "zh":
+            hits = [n for n in zh_names if n in text]
+        else:  # whole words: a place such as Shuangjiang is not the ShuangJian policy
+            hits = [n for n in en_names if re.search(rf"\b{re.escape(n)}\b", text)]
+        assert not hits, (i, hits)
+
+
+def test_bench_run_corpus_dir_names_the_density(tmp_path):
+    from bench.run import _corpus_dir
+
+    args = parse_args(["--workdir", str(tmp_path), "--corpus-density", "dense"])
+    assert parse_args([]).corpus_density == "realistic"
+    dense = _corpus_dir(args, 3)
+    args.corpus_density = "realistic"
+    real = _corpus_dir(args, 3)
+    assert dense.name == "corpus-s0-z0.5-n3-dense" and real.name == "corpus-s0-z0.5-n3-realistic"
+    size = {d: sum(p.stat().st_size for p in d.rglob("*.jsonl")) for d in (dense, real)}
+    assert size[real] > 2 * size[dense]
