@@ -534,8 +534,8 @@ def _realistic_body(i: int, seed: int, lang: str, place: Place, month: int,
     and its narrative sentences."""
     rng = random.Random(f"{seed}:{i}:narrative")
     blocks = len(facts) // 9
-    target = min(max(blocks * rng.uniform(REALISTIC_KB_PER_BLOCK[0], REALISTIC_KB_PER_BLOCK[1]), 5.0),
-                 15.8) * 1000  # fmt: skip
+    low, high = REALISTIC_KB_PER_BLOCK
+    target = min(max(blocks * rng.uniform(low, high), rng.uniform(5.0, 7.0)), 15.8) * 1000
     units = _units(facts, 1 if lang == "zh" else 0)
     size = sum(len(u.encode()) for u in units)
     story = narrative(rng, lang, place, month)
