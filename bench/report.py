@@ -159,7 +159,8 @@ def render(results: dict[str, Any], argv: list[str]) -> str:
     """The whole report as markdown."""
     parts = [f"# edukg benchmark report\n\nGenerated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by "
              f"`python -m bench {' '.join(argv)}` (`make bench BENCH_ARGS=\"{' '.join(argv)}\"`).\n\n",
-             _env(results["environment_start"], results.get("environment_end", {})), "\n", TARGETS, "\n\n"]
+             _env(results["environment_start"], results.get("environment_end", {})), "\n", TARGETS, "\n\n",
+             f"Corpus: `{results.get('corpus_density', 'dense')}` density (bench/corpus.py; see bench/README.md).\n\n"]
     if results.get("build"):
         parts.append(_builds(results["build"], "Build throughput by corpus size (--jobs 1)"))
     if results.get("jobs"):

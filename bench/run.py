@@ -204,6 +204,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     s.step("profile", lambda: _profiles(s))
     s.results["environment_end"] = environment()
     s.results["argv"] = sys.argv[1:]
+    s.results["corpus_density"] = args.corpus_density
     (args.out.with_suffix(".json")).write_text(json.dumps(s.results, indent=1, default=str))
     write_report(s.results, args, args.out)
     return s.results

@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--bulk", action="store_true")
     p.add_argument("--every", type=int, default=5000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--corpus-density", default="realistic", help="realistic (default) or dense, see bench/corpus.py")
     p.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "edukg-bench")
     p.add_argument("--render", type=Path, help="render the JSON result line of an earlier run instead")
     p.add_argument("--command", default="", help="with --render: the command that produced it")
@@ -61,11 +62,12 @@ def main(argv: list[str] | None = None) -> None:
     else:
         from . import corpus
 
-        cdir = args.workdir / f"corpus-s{args.seed}-z0.5-n{args.size}"
+        cdir = args.workdir / f"corpus-s{args.seed}-z0.5-n{args.size}-{args.corpus_density}"
         if not (cdir / ".done").exists():
             shutil.rmtree(cdir, ignore_errors=True)
-            (cdir / ".done").write_text(json.dumps(corpus.write_corpus(cdir, args.size, seed=args.seed)))
-        store = args.workdir / f"store-n{args.size}-j{args.jobs}{'-bulk' if args.bulk else ''}"
+            counts = corpus.write_corpus(cdir, args.size, seed=args.seed, density=args.corpus_density)
+            (cdir / ".done").write_text(json.dumps(counts))
+        store = args.workdir / f"store-{cdir.name.removeprefix('corpus-')}-j{args.jobs}{'-bulk' if args.bulk else ''}"
         shutil.rmtree(store, ignore_errors=True)
         os.environ["BENCH_CHECKPOINT"] = str(args.every)
         result = measure_build([cdir / "en", cdir / "zh"], store, jobs=args.jobs, bulk=args.bulk,
