@@ -20,6 +20,7 @@ import math
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -150,16 +151,33 @@ def _stop_grace(settings: Settings) -> int:
     return math.ceil(settings.query_timeout) + STOP_GRACE
 
 
-def _granian_app(settings: Settings, state: Path) -> Any:
+def _granian_app(settings: Settings, state: Path, master: int | None = None) -> Any:
     """The WSGI app of one granian worker (called in the worker process, before granian installs
     its signal handlers)."""
     from .web import create_app
 
+    _die_with(master)
     _stop_on_first_signal(state)
     app = create_app(settings, state_dir=state, supervised="granian")
     (state / READY).mkdir(exist_ok=True)
     (state / READY / str(os.getpid())).touch()
     return app
+
+
+def _die_with(master: int | None) -> None:
+    """Have the kernel kill this worker when the master process dies (Linux ``PR_SET_PDEATHSIG``):
+    a master killed outright (``kill -9``, the OOM killer) must not leave workers running
+    runaway queries and holding the listening socket."""
+    if master is None or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != master:  # the master died before the call
+        os._exit(1)
 
 
 def _stop_on_first_signal(state: Path) -> None:
@@ -202,7 +220,7 @@ def _run_granian(settings: Settings, state: Path) -> None:
     server = _granian_server_class()("kg.web:create_app", **granian_options(settings))
     server.kg_state = state
     server.kg_grace = _stop_grace(settings)
-    server.serve(target_loader=partial(_granian_app, settings, state), wrap_loader=False)
+    server.serve(target_loader=partial(_granian_app, settings, state, os.getpid()), wrap_loader=False)
 
 
 def _granian_server_class() -> type:
@@ -244,12 +262,15 @@ def _granian_server_class() -> type:
                 pid = int(marker.name) if marker.name.isdigit() else None
                 if pid is None or (pid not in ours and not _alive(pid)):
                     marker.unlink(missing_ok=True)
-                elif pid in ours and time.time() - marker.stat().st_mtime > self.kg_grace:
+                elif pid in ours and _age(marker) > self.kg_grace:
                     from granian.server.common import logger
 
                     logger.warning(f"Killing worker with PID {pid}: still stopping after {self.kg_grace:g} s")
                     marker.unlink(missing_ok=True)
-                    os.kill(pid, signal.SIGKILL)
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
 
         def _init_shared_socket(self) -> None:
             """One listening socket held by the master and shared by the workers (granian's way
@@ -286,6 +307,14 @@ def _granian_server_class() -> type:
             return False
 
     return KGGranian
+
+
+def _age(path: Path) -> float:
+    """Seconds since ``path`` was last modified (0 if it is gone)."""
+    try:
+        return time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def _alive(pid: int) -> bool:

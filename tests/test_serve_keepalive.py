@@ -225,6 +225,43 @@ def test_serve_stuck_worker_is_killed_after_the_grace(tmp_path):
         server.stop()
 
 
+def test_serve_workers_end_with_a_killed_master(tmp_path):
+    """``kill -9`` of the master (as the OOM killer does) ends its workers too, and the port is
+    free for a new server."""
+    import socket
+
+    env = {"KG_SERVER": "granian", "KG_QUERY_TIMEOUT": str(TIMEOUT)}
+    server = start_server(Path(make_store(tmp_path / "store")), workers=2, env=env)
+    workers = server.workers()
+    assert len(workers) == 2
+    runaway = threading.Thread(target=lambda: _swallow(_runaway, server), daemon=True)
+    runaway.start()  # a worker busy with a query when the master dies
+    time.sleep(0.3)
+    server.proc.kill()
+    server.proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    orphans = [pid for pid in workers if _alive(pid)]
+    for pid in orphans:  # leave nothing running should the test fail
+        os.kill(pid, signal.SIGKILL)
+    assert not orphans, "workers outlived their master"
+    runaway.join(timeout=30)  # its connection, closed by the dying worker, is closed here too
+    listening = None
+    for _ in range(50):  # a port held only by closing connections frees within moments
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", server.port))
+                s.listen()
+                listening = True
+                break
+            except OSError as exc:
+                listening = exc
+        time.sleep(0.1)
+    assert listening is True, listening
+
+
 def _swallow(fn, *args) -> None:
     try:
         fn(*args)
