@@ -124,7 +124,7 @@ def query(query_or_file: str, store: str | None, fmt: str, param: tuple[str, ...
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
 @click.option("--workers", type=int, default=None, help="WSGI worker processes (default 2).")
 @click.option("--server", type=click.Choice(["granian", "gunicorn"]), default=None,
-              help="WSGI server: gunicorn (default, sync workers) or granian (keep-alive, threads; faster, see docs/http.md).")
+              help="WSGI server: granian (default: keep-alive, request threads) or gunicorn (sync workers); see docs/http.md.")
 @click.option("--threads", type=int, default=None, help="Request threads per worker under granian (default 4).")
 @click.option("--base-url", default=None, help="Public base URL when behind a reverse proxy.")
 @click.option("--dev", is_flag=True, help="Flask's development server (single process, reloads).")

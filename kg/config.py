@@ -57,6 +57,8 @@ class Settings:
     update_token: str = _f("", "Bearer token that enables SPARQL Update and the Graph Store Protocol.")
     jobs: int = _f(1, "Extraction processes for `kg build`.")
     bulk_batch: int = _f(200_000, "Quads gathered before each bulk load of `kg build --bulk`.")
+    write_thread: bool = _f(True, "`kg build` writes to the store in a background thread while it extracts the next"
+                                  " articles (0: extract and write in turn).")
     cache_dir: str = _f("", "Folder for derived lexicon tables kept between runs (default $XDG_CACHE_HOME/edukg, "
                             "i.e. ~/.cache/edukg).")
 
