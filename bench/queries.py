@@ -64,8 +64,8 @@ _CLASS_HINTS = [
 ]
 
 
-# an entity with something to report: a figure about it, or a school, group or body in it
-_LINKED = "{ ?o edu:about ?e } UNION { ?x edu:locatedIn ?e } UNION { ?x edu:memberOf ?e }"
+# an entity with something to report, best first: a figure about it; a school, group or body in it
+_LINKED = ("?o edu:about ?e", "{ ?x edu:locatedIn ?e } UNION { ?x edu:memberOf ?e }")
 
 
 def prologue() -> str:
@@ -111,10 +111,7 @@ def sample_bindings(store: Any, params: list[str]) -> dict[str, Any]:
                 out[name] = sol["l"]
             continue
         cls = next((c for hint, c in _CLASS_HINTS if hint in low), "School")
-        for q in (
-            f"SELECT ?e WHERE {{ ?e a edu:{cls} . {_LINKED} }} LIMIT 1",
-            f"SELECT ?e WHERE {{ ?e a edu:{cls} }} LIMIT 1",
-        ):
+        for q in [f"SELECT ?e WHERE {{ ?e a edu:{cls} . {link} }} LIMIT 1" for link in (*_LINKED, "")]:
             for sol in run_query(store, q):
                 out[name] = sol["e"]
             if name in out:
