@@ -200,8 +200,19 @@ def _en_area_label(d: Division) -> str:
     return f"{d.pinyin} {word}".strip()
 
 
+#: Words that make a place-like name a road ("光明路"), whatever division shares the name.
+_ZH_ROAD_WORDS = ("路", "街", "大道", "大街", "巷", "道")
+
+
 def _zh_area(text: str, context: frozenset[str]) -> tuple[Area | None, str]:
-    """Longest area prefix of a Chinese name; returns (area, rest)."""
+    """Longest area prefix of a Chinese name; returns (area, rest).
+
+    A city's district must lie in that city, and a division name followed by a road word is a road:
+
+    >>> area, rest = _zh_area("运城市光明路高级中学", frozenset())
+    >>> area.kind, rest
+    ('City', '光明路高级中学')
+    """
     best: tuple[Area | None, str] = (None, text)
     for n in range(min(len(text), 8), 1, -1):
         head = text[:n]
@@ -212,6 +223,8 @@ def _zh_area(text: str, context: frozenset[str]) -> tuple[Area | None, str]:
                     f"{to_pinyin(stem)}-new-district", "District", None, _title(f"{to_pinyin(stem)} new district"), head
                 ), text[n:]
         cands = divisions_by_name(head)
+        if cands and head[-1] not in "市区县旗" and text.startswith(_ZH_ROAD_WORDS, n):
+            continue  # 光明路, 解放大道: a road named like a district, not the district
         if cands:
             d = _pick(cands, head[-1] if head[-1] in "市区县" else None, context)
             if d:
@@ -220,7 +233,8 @@ def _zh_area(text: str, context: frozenset[str]) -> tuple[Area | None, str]:
     area, rest = best
     if area and area.kind == "City" and rest:
         sub, rest2 = _zh_area(rest, frozenset({area.division.code}) if area.division else context)
-        if sub and sub.kind == "District":
+        inside = not (sub and sub.division and area.division) or sub.division.parent == area.division.code
+        if sub and sub.kind == "District" and inside:
             return sub, rest2
     return best
 

@@ -101,3 +101,16 @@ def test_no_3_high_school_joins_the_senior_high_school_of_the_article():
     short = Mention(Span(46, 74), text[46:74], "School")
     res = resolve(Extraction(_article(text), mentions=(senior, short)))
     assert [e.key for e in res.entities] == ["School/dalian-wafangdian-no-3-senior-middle-school"]
+
+
+def test_resolve_road_named_like_a_district_keeps_the_city():
+    """光明路 in 运城市光明路高级中学 is a road, not Shenzhen's 光明区: schools of two cities stay apart."""
+    from kg.resolve import parse_name
+
+    a, b = parse_name("运城市光明路高级中学", "zh"), parse_name("开封市光明路高级中学", "zh")
+    assert (a.area.kind, b.area.kind) == ("City", "City")
+    assert a.area.part != b.area.part and a.parts == b.parts == ("guangming", "road", "senior-middle-school")
+    # a district named after its own city's division is still read as that district
+    assert parse_name("深圳市光明区实验学校", "zh").area.part == "shenzhen-guangming"
+    # and a city's "district" prefix that lies in another city is not taken
+    assert parse_name("岳阳市解放路中学", "zh").area.part == parse_name("岳阳市第一中学", "zh").area.part
