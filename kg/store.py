@@ -196,12 +196,15 @@ def bulk_add_articles(store: Store, items: list[tuple[str, Iterable[Quad] | byte
     for article_iri, quads in items:
         graph = GRAPH_NS + article_iri[len(ID_NS) :]
         data = quads if isinstance(quads, bytes | bytearray) else serialize(list(quads), format=RdfFormat.N_QUADS)
-        data = bytes(data) if bytes(data).endswith(b"\n") or not data else bytes(data) + b"\n"
+        data = bytes(data)
+        if data and not data.endswith(b"\n"):
+            data += b"\n"
         if not _all_in_graph(data, graph):
             raise ValueError(f"every quad must be in {graph}")
         body, marker = _split_marker(data, f"<{article_iri}> <{EDU.contentHash}> ".encode())
         bodies.append(body)
-        markers += [marker] if marker else []
+        if marker:
+            markers.append(marker)
         if store.contains_named_graph(NamedNode(graph)):
             store.remove_graph(NamedNode(graph))
     if any(bodies):
