@@ -56,7 +56,7 @@ def _child(inputs: list[str], store: str, jobs: int) -> dict[str, Any]:
     if os.environ.get("BENCH_NO_ANALYSIS"):
         kg.pipeline._refresh_analysis = lambda store: None  # measure the per-article pipeline alone
     for mod, name, key in [(kg.store, "replace_article", "write"), (kg.store, "bulk_add_articles", "write"),
-                           (kg.mapping, "to_quads", "map"),
+                           (kg.mapping, "to_quads", "map"), (kg.mapping, "to_nquads", "map"),
                            (kg.pipeline, "process_article", "extract"), (kg.pipeline, "_refresh_analysis", "analysis"),
                            (kg.store, "stats", "stats"), (kg.remote, "replace_article", "write"),
                            (kg.remote, "stats", "stats")]:

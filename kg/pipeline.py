@@ -84,7 +84,7 @@ class Mapped:
 
 def _work(article: Article, serialise: bool = False) -> Mapped:
     """Extract, resolve and map one article; never raises, so one bad article cannot stop a pool."""
-    from .mapping import to_quads
+    from .mapping import to_nquads, to_quads
 
     try:
         resolution = process_article(article)
@@ -92,15 +92,14 @@ def _work(article: Article, serialise: bool = False) -> Mapped:
         log.debug("extraction failed for %s\n%s", article.source_file, traceback.format_exc())
         return Mapped(_slim(article), None, error=f"extraction failed: {type(exc).__name__}: {exc}")
     try:
+        if serialise:
+            data = to_nquads(resolution)
+            return Mapped(_slim(article), data, data.count(b"\n"))
         quads = to_quads(resolution)
     except Exception as exc:  # noqa: BLE001
         log.debug("mapping failed for %s\n%s", article.source_file, traceback.format_exc())
         return Mapped(_slim(article), None, error=f"could not map: {type(exc).__name__}: {exc}")
-    if not serialise:
-        return Mapped(article, quads, len(quads))
-    from pyoxigraph import RdfFormat, serialize
-
-    return Mapped(_slim(article), serialize(quads, format=RdfFormat.N_QUADS), len(quads))
+    return Mapped(article, quads, len(quads))
 
 
 def _work_serialised(article: Article) -> Mapped:
@@ -329,6 +328,9 @@ class _Writer:
     previous ones: Oxigraph parses N-Quads and commits without holding the GIL, so on two cores
     a one-process build uses both. ``put`` and ``close`` return the articles written since the
     last call, as (mapped, error) pairs, so progress events stay in the calling thread.
+
+    Up to ``WRITE_QUEUE`` articles wait for the thread; with bulk batches, up to a batch of
+    quads, so the extraction goes on while the thread bulk-loads the previous batch.
     """
 
     def __init__(self, store: Store, batches: _BulkBatches | None, *, background: bool) -> None:
@@ -339,10 +341,17 @@ class _Writer:
         self.thread = None
         if background:
             import threading
+            from collections import deque
 
-            self.todo: queue.Queue = queue.Queue(maxsize=WRITE_QUEUE)
+            self.todo: deque[Mapped | None] = deque()
+            self.queued = 0  # quads in ``todo`` (articles, without bulk batches)
+            self.limit = batches.batch if batches is not None else WRITE_QUEUE
+            self.ready = threading.Condition()
             self.thread = threading.Thread(target=self._run, name="kg-writer", daemon=True)
             self.thread.start()
+
+    def _size(self, mapped: Mapped | None) -> int:
+        return 0 if mapped is None else max(mapped.count, 1) if self.batches is not None else 1
 
     def _write(self, mapped: Mapped | None) -> list[tuple[Mapped, str]]:
         if self.batches is not None:
@@ -353,13 +362,28 @@ class _Writer:
 
     def _run(self) -> None:
         while True:
-            mapped = self.todo.get()
+            with self.ready:
+                while not self.todo:
+                    self.ready.wait()
+                mapped = self.todo.popleft()
             try:
                 self.done.put(self._write(mapped))
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread, raised there
                 self.done.put(exc)
+            with self.ready:
+                self.queued -= self._size(mapped)
+                self.ready.notify_all()
             if mapped is None:
                 return
+
+    def _hand_over(self, mapped: Mapped | None) -> None:
+        """Queue ``mapped`` for the thread, first waiting while the queue is over its limit."""
+        with self.ready:
+            while self.queued >= self.limit and self.thread.is_alive():
+                self.ready.wait(0.5)
+            self.todo.append(mapped)
+            self.queued += self._size(mapped)
+            self.ready.notify_all()
 
     def _drain(self) -> list[tuple[Mapped, str]]:
         out: list[tuple[Mapped, str]] = []
@@ -373,7 +397,7 @@ class _Writer:
     def put(self, mapped: Mapped) -> list[tuple[Mapped, str]]:
         if self.thread is None:
             return self._write(mapped)
-        self.todo.put(mapped)
+        self._hand_over(mapped)
         return self._drain()
 
     def close(self) -> list[tuple[Mapped, str]]:
@@ -381,7 +405,7 @@ class _Writer:
         if self.thread is None:
             return self._write(None)
         if self.thread.is_alive():
-            self.todo.put(None)
+            self._hand_over(None)
             self.thread.join()
         return self._drain()
 

@@ -121,14 +121,19 @@ class _ClosedNamespace:
     def __init__(self, base: str, names: tuple[str, ...]) -> None:
         self._base = base
         self._names = frozenset(names)
+        self._terms = {name: base + name for name in names}
 
     def __getattr__(self, name: str) -> str:
         if name.startswith("_") or name not in self._names:
             raise AttributeError(f"{name!r} is not a term of the edu: ontology")
-        return self._base + name
+        self.__dict__[name] = self._terms[name]  # later lookups find it without calling here
+        return self._terms[name]
 
     def __getitem__(self, name: str) -> str:
-        return self.__getattr__(name)
+        try:
+            return self._terms[name]
+        except KeyError:
+            raise AttributeError(f"{name!r} is not a term of the edu: ontology") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._names

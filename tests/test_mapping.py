@@ -52,3 +52,35 @@ def test_mapping_article_page_links_every_occurrence(tmp_path):
     page = create_app(Settings(store=str(tmp_path / "store"))).test_client().get(
         "/id/" + article.value[len(ID):], headers={"Accept": "text/html"})
     assert page.status_code == 200 and 'class="article-text"' in page.get_data(as_text=True)
+
+
+HOSTILE = (
+    'Say "hi" \\ back\\slash\n\n'
+    'The "Quoted" District\\Bureau in Beijing\tmet\r\non 2023年; 北京市海淀区\u202e教育局 said 50% of '
+    "schools {x} <y> joined the Beijing No. 8 Middle School Education Group \U0001f600.\n"
+)
+
+
+def test_mapping_nquads_are_what_pyoxigraph_serialises(tmp_path):
+    """``to_nquads`` (what the build writes) equals ``serialize(to_quads(...))`` byte for byte, on every
+    seed and held-out article and on text with quotes, backslashes, tabs, CR, bidi and astral characters."""
+    from pathlib import Path
+
+    from pyoxigraph import RdfFormat, serialize
+
+    from kg.ingest import iter_input_files, read_file
+    from kg.mapping import to_nquads, to_quads
+    from kg.model import Article
+    from kg.pipeline import process_article
+
+    root = Path(__file__).resolve().parent
+    hostile = tmp_path / 'odd "name" \\ x.txt'
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    inputs = [root.parent / "seeds", *sorted((root / "data").glob("unseen_*")), hostile]
+    articles = [a for f in iter_input_files(inputs) for a in read_file(f) if isinstance(a, Article)]
+    assert len(articles) >= 8
+    for article in articles:
+        res = process_article(article)
+        expected = serialize(to_quads(res), format=RdfFormat.N_QUADS)
+        assert to_nquads(res) == expected, article.source_file
+    assert any(b'\\"' in to_nquads(process_article(a)) for a in articles)  # escaping was exercised
