@@ -1,8 +1,10 @@
 """Named queries: ``queries/NAME.rq`` files with a comment header.
 
 A file opens with ``#`` lines giving ``title:``, ``description:`` and ``params:`` (variable
-names, space separated; a trailing ``?`` marks a parameter optional). Parameter values are
-bound with pyoxigraph ``substitutions`` — never pasted into the query text.
+names, space separated; a trailing ``?`` marks a parameter optional). Parameter values become
+RDF terms (:func:`to_term`), which :func:`kg.store.run_query` writes into the query's pattern as
+pyoxigraph serialises them (:mod:`kg.sparql_params`), or binds with ``substitutions``: a value is
+never pasted into the query text as it came.
 
 Examples
 --------

@@ -293,6 +293,14 @@ def run_query(
     if named_graphs:
         kwargs["named_graphs"] = [_graph_node(g) for g in named_graphs]
     if substitutions:
+        from .sparql_params import inline
+
+        inlined = inline(sparql, substitutions)
+        if inlined is not None:
+            try:  # the terms written into the pattern: Oxigraph plans with them (kg.sparql_params)
+                return store.query(inlined, **kwargs)
+            except SyntaxError:
+                pass  # e.g. the parameter is projected by a sub-select: bind it the slow way
         kwargs["substitutions"] = {Variable(k): v for k, v in substitutions.items()}
     try:
         return store.query(sparql, **kwargs)
