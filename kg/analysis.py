@@ -25,17 +25,21 @@ True
 
 from __future__ import annotations
 
+import importlib.abc
 import json
+import math
 import random
+import sys
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pandas as pd
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
 
 from .store import rows
 from .vocab import ANALYSIS_GRAPH, EDU, ENTITY_KINDS, GRAPH_NS, ID_NS
@@ -260,18 +264,33 @@ def filter_graph(G: nx.MultiDiGraph, filters: Filters) -> nx.MultiDiGraph:
 
 
 def simple_graph(G: nx.MultiDiGraph) -> nx.Graph:
-    """Undirected simple graph; ``weight`` is the summed article count of the merged edges."""
+    """Undirected simple graph; ``weight`` is the summed article count of the merged edges.
+
+    >>> M = nx.MultiDiGraph([("a", "b", {"articles": 2}), ("b", "a", {"articles": 1}), ("a", "a")])
+    >>> list(simple_graph(M).edges(data=True))
+    [('a', 'b', {'weight': 3})]
+    """
     H = nx.Graph()
     H.add_nodes_from(G.nodes(data=True))
-    for u, v, data in G.edges(data=True):
+    H.add_edges_from((u, v, {"weight": w}) for (u, v), w in _pair_weights(G).items())
+    return H
+
+
+def _pair_weights(G: nx.Graph) -> dict[tuple[Any, Any], int]:
+    """Summed ``articles`` (default 1) per unordered node pair, keyed by the pair as first met; no self-loops.
+
+    >>> _pair_weights(nx.MultiDiGraph([("a", "b"), ("b", "a"), ("b", "b")]))
+    {('a', 'b'): 2}
+    """
+    weights: dict[tuple[Any, Any], int] = {}
+    for u, v, w in G.edges(data="articles", default=1):
         if u == v:
             continue
-        w = data.get("articles", 1)
-        if H.has_edge(u, v):
-            H[u][v]["weight"] += w
+        if (v, u) in weights:
+            weights[(v, u)] += w
         else:
-            H.add_edge(u, v, weight=w)
-    return H
+            weights[(u, v)] = weights.get((u, v), 0) + w
+    return weights
 
 
 # ---------------------------------------------------------------- groups and schools
@@ -395,22 +414,165 @@ EXACT_BETWEENNESS_MAX_NODES = 2000
 BETWEENNESS_SAMPLE = 200
 
 
-def _igraph(H: nx.Graph, nodes: list, *, loops: bool = True) -> tuple[Any, dict]:
-    """``H`` as an undirected igraph graph over ``nodes`` (in that order), edges sorted, with weights
-    (``loops=False`` leaves self-loops out).
+class _HideMatplotlib(importlib.abc.MetaPathFinder):
+    """Makes ``import matplotlib`` fail, in the thread that created it only."""
 
-    >>> g, index = _igraph(nx.Graph([("b", "a")]), ["a", "b"])
-    >>> g.get_edgelist(), g.es["weight"], index
-    ([(0, 1)], [1], {'a': 0, 'b': 1})
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.partition(".")[0] == "matplotlib" and threading.get_ident() == self.thread:
+            raise ModuleNotFoundError(f"No module named {name!r} (hidden while igraph loads)", name=name)
+        return None
+
+
+def _igraph_module() -> Any:
+    """The ``igraph`` module, imported without matplotlib if matplotlib is not loaded yet.
+
+    igraph imports ``matplotlib.pyplot`` when it is imported, for plotting we never do (half a
+    second; igraph has no switch for it, python-igraph issue #762), and falls back to stubs when
+    the import fails. So while igraph loads, this thread's imports of matplotlib fail; afterwards
+    matplotlib imports as usual (``kg.export`` draws PNGs with it). If matplotlib is already
+    loaded, igraph is imported as it is.
+
+    >>> _igraph_module().Graph(n=2, edges=[(0, 1)]).ecount()
+    1
     """
+    if "igraph" not in sys.modules and "matplotlib" not in sys.modules:
+        hide = _HideMatplotlib()
+        sys.meta_path.insert(0, hide)
+        try:
+            import igraph
+        finally:
+            sys.meta_path.remove(hide)
     import igraph
 
-    index = {node: i for i, node in enumerate(nodes)}
-    edges = sorted((min(index[u], index[v]), max(index[u], index[v]), d.get("weight", 1))
-                   for u, v, d in H.edges(data=True) if loops or u != v)
-    g = igraph.Graph(n=len(nodes), edges=[(u, v) for u, v, _ in edges], directed=False)
-    g.es["weight"] = [w for _, _, w in edges]
-    return g, index
+    return igraph
+
+
+@dataclass
+class _Undirected:
+    """An undirected simple graph for the C-backed measures: ``nodes`` and weighted index pairs.
+
+    ``pairs`` maps ``(i, j)``, ``i < j``, to the edge weight. The measures are the numbers
+    networkx and igraph give on the same graph as an ``nx.Graph`` (same node order, same sorted
+    igraph edge list, same sparse matrix), without building one.
+
+    >>> u = _Undirected(["a", "b", "c"], {(0, 1): 2, (1, 2): 1})
+    >>> u.degree(), u.betweenness(), u.communities()
+    ([0.5, 1.0, 0.5], [0.0, 1.0, 0.0], {'a': 0, 'b': 0, 'c': 0})
+    >>> H = nx.Graph([("a", "b", {"weight": 2}), ("b", "c", {"weight": 1})])
+    >>> u.pagerank() == list(nx.pagerank(H, weight="weight").values())
+    True
+    """
+
+    nodes: list
+    pairs: dict[tuple[int, int], int]
+    _graph: Any = field(default=None, init=False, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, G: nx.Graph, weight: str = "articles") -> _Undirected:
+        """``G`` merged into a simple undirected graph as :func:`simple_graph` does (``weight``: the edge
+        attribute summed, default 1 per edge)."""
+        nodes = list(G)
+        index = {n: i for i, n in enumerate(nodes)}
+        pairs: dict[tuple[int, int], int] = {}
+        for u, v, w in G.edges(data=weight, default=1):
+            i, j = index[u], index[v]
+            if i != j:
+                key = (i, j) if i < j else (j, i)
+                pairs[key] = pairs[key] + w if key in pairs else w
+        return cls(nodes, pairs)
+
+    def igraph(self, nodes: list | None = None) -> Any:
+        """The igraph graph over ``nodes`` (a reordering of :attr:`nodes`; default as they are), edges sorted,
+        ``weight`` on the edges."""
+        igraph = _igraph_module()
+        if nodes is None or nodes == self.nodes:
+            edges = sorted(self.pairs.items())
+        else:
+            rank = {n: i for i, n in enumerate(nodes)}
+            new = [rank[n] for n in self.nodes]
+            edges = sorted(((min(new[i], new[j]), max(new[i], new[j])), w) for (i, j), w in self.pairs.items())
+        g = igraph.Graph(n=len(self.nodes), edges=[e for e, _ in edges], directed=False)
+        g.es["weight"] = [w for _, w in edges]
+        return g
+
+    def graph(self) -> Any:
+        """:meth:`igraph` in node order, built once."""
+        if self._graph is None:
+            self._graph = self.igraph()
+        return self._graph
+
+    def degree(self) -> list[float]:
+        """``nx.degree_centrality``: neighbours / (n - 1)."""
+        n = len(self.nodes)
+        if n <= 1:
+            return [1] * n  # networkx's int
+        deg = [0] * n
+        for i, j in self.pairs:
+            deg[i] += 1
+            deg[j] += 1
+        s = 1.0 / (n - 1.0)
+        return [d * s for d in deg]
+
+    def betweenness(self, seed: int = 0) -> list[float]:
+        """Normalised betweenness, sampled above ``EXACT_BETWEENNESS_MAX_NODES`` (see :func:`betweenness`)."""
+        n = len(self.nodes)
+        if n < 3:
+            return [0.0] * n
+        g = self.graph()
+        if n <= EXACT_BETWEENNESS_MAX_NODES:
+            # igraph counts each unordered pair once; networkx normalises by (n-1)(n-2)/2 pairs
+            scale = 2 / ((n - 1) * (n - 2))
+            return [b * scale for b in g.betweenness(directed=False)]
+        sample = random.Random(seed).sample(range(n), BETWEENNESS_SAMPLE)  # networkx's own sampling
+        raw = g.betweenness(sources=sample, directed=False)
+        # networkx counts ordered (source, target) pairs (igraph halves them on undirected graphs), and
+        # rescales a sampled source by 1/((k-1)(n-2)), any other node by 1/(k(n-2))
+        k, sampled = len(sample), set(sample)
+        return [2 * b / ((k - 1 if i in sampled else k) * (n - 2)) for i, b in enumerate(raw)]
+
+    def pagerank(self, alpha: float = 0.85, max_iter: int = 100, tol: float = 1.0e-6) -> list[float]:
+        """``nx.pagerank(H, weight="weight")``: networkx's scipy power iteration, step for step."""
+        import numpy as np
+        import scipy as sp
+
+        N = len(self.nodes)
+        if N == 0:
+            return []
+        row = [i for i, _ in self.pairs]
+        col = [j for _, j in self.pairs]
+        data = list(self.pairs.values())
+        A = sp.sparse.coo_array((data + data, (row + col, col + row)), shape=(N, N), dtype=float).asformat("csr")
+        S = A.sum(axis=1)
+        S[S != 0] = 1.0 / S[S != 0]
+        Q = sp.sparse.dia_array((S.T, 0), shape=A.shape).tocsr()
+        A = Q @ A
+        x = np.repeat(1.0 / N, N)
+        p = np.repeat(1.0 / N, N)
+        is_dangling = np.where(S == 0)[0]
+        for _ in range(max_iter):
+            xlast = x
+            x = alpha * (x @ A + sum(x[is_dangling]) * p) + (1 - alpha) * p
+            if np.absolute(x - xlast).sum() < N * tol:
+                return list(map(float, x))
+        raise nx.PowerIterationFailedConvergence(max_iter)
+
+    def communities(self, seed: int = 0) -> dict[Any, int]:
+        """Louvain by igraph's C core with its own seeded random generator: node -> community, 0 the largest."""
+        if not self.nodes:
+            return {}
+        igraph = _igraph_module()
+        nodes = sorted(self.nodes)
+        g = self.graph() if nodes == self.nodes else self.igraph(nodes)
+        igraph.set_random_number_generator(random.Random(seed))
+        try:
+            clusters = g.community_multilevel(weights=g.es["weight"] if g.ecount() else None)
+        finally:
+            igraph.set_random_number_generator(random)
+        parts = sorted((sorted(nodes[i] for i in part) for part in clusters), key=lambda p: (-len(p), p[0]))
+        return {n: c for c, part in enumerate(parts) for n in part}
 
 
 def betweenness(H: nx.Graph, *, seed: int = 0) -> dict[str, float]:
@@ -422,24 +584,8 @@ def betweenness(H: nx.Graph, *, seed: int = 0) -> dict[str, float]:
     >>> sorted(betweenness(nx.path_graph(3)).items())
     [(0, 0.0), (1, 1.0), (2, 0.0)]
     """
-    nodes = list(H)
-    n = len(nodes)
-    if n < 3:
-        return dict.fromkeys(nodes, 0.0)
-    g, index = _igraph(H, nodes, loops=False)
-    if n <= EXACT_BETWEENNESS_MAX_NODES:
-        # igraph counts each unordered pair once; networkx normalises by (n-1)(n-2)/2 pairs
-        scale = 2 / ((n - 1) * (n - 2))
-        return {node: b * scale for node, b in zip(nodes, g.betweenness(directed=False), strict=True)}
-    sample = random.Random(seed).sample(nodes, BETWEENNESS_SAMPLE)  # networkx's own sampling
-    raw = g.betweenness(sources=[index[s] for s in sample], directed=False)
-    # networkx counts ordered (source, target) pairs (igraph halves them on undirected graphs), and
-    # rescales a sampled source by 1/((k-1)(n-2)), any other node by 1/(k(n-2))
-    k, sampled = len(sample), set(sample)
-    return {
-        node: 2 * b / ((k - 1 if node in sampled else k) * (n - 2))
-        for node, b in zip(nodes, raw, strict=True)
-    }
+    u = _Undirected.of(H, weight="weight")
+    return dict(zip(u.nodes, u.betweenness(seed), strict=True))
 
 
 def centrality(
@@ -450,20 +596,18 @@ def centrality(
     Measures are computed on the whole graph; ``types`` only selects the rows
     (None: every node). Betweenness is sampled on very large graphs (see :func:`betweenness`).
     """
-    H = simple_graph(G)
     cols = ["node", "label", "type", "district", "degree", "betweenness", "pagerank"]
-    if not len(H):
+    if not len(G):
         return pd.DataFrame(columns=cols)
-    degree = nx.degree_centrality(H)
-    between = betweenness(H, seed=seed)
-    pagerank = nx.pagerank(H, weight="weight")
+    u = _Undirected.of(G)
     wanted = set(types) if types is not None else None
     out = [
         {
             "node": n, "label": d["label"], "type": d["type"], "district": d.get("district_label", ""),
-            "degree": degree[n], "betweenness": between[n], "pagerank": pagerank[n],
+            "degree": deg, "betweenness": b, "pagerank": pr,
         }
-        for n, d in H.nodes(data=True)
+        for (n, d), deg, b, pr in zip(G.nodes(data=True), u.degree(), u.betweenness(seed), u.pagerank(),
+                                      strict=True)
         if wanted is None or d["type"] in wanted
     ]
     frame = pd.DataFrame(out, columns=cols)
@@ -471,31 +615,12 @@ def centrality(
 
 
 def communities(G: nx.MultiDiGraph, *, seed: int = 0) -> dict[str, int]:
-    """Louvain (modularity) communities: node -> community number, 0 the largest."""
-    H = simple_graph(G)
-    if not len(H):
-        return {}
-    parts = _louvain(H, seed=seed)
-    parts = sorted((sorted(p) for p in parts), key=lambda p: (-len(p), p[0]))
-    return {n: i for i, part in enumerate(parts) for n in part}
+    """Louvain (modularity) communities: node -> community number, 0 the largest.
 
-
-def _louvain(H: nx.Graph, *, seed: int = 0) -> list[list[str]]:
-    """Louvain (multilevel modularity) by igraph's C core, with its own seeded random generator.
-
-    >>> _louvain(nx.Graph([("a", "b"), ("c", "d")]))
-    [['a', 'b'], ['c', 'd']]
+    >>> communities(nx.MultiDiGraph([("a", "b"), ("c", "d")]))
+    {'a': 0, 'b': 0, 'c': 1, 'd': 1}
     """
-    import igraph
-
-    nodes = sorted(H)
-    g, _ = _igraph(H, nodes)
-    igraph.set_random_number_generator(random.Random(seed))
-    try:
-        clusters = g.community_multilevel(weights=g.es["weight"] if g.ecount() else None)
-    finally:
-        igraph.set_random_number_generator(random)
-    return [[nodes[i] for i in part] for part in clusters]
+    return _Undirected.of(G).communities(seed)
 
 
 def community_summary(G: nx.MultiDiGraph, *, seed: int = 0, top: int = 3) -> pd.DataFrame:
@@ -596,13 +721,17 @@ def compare_districts(obs: pd.DataFrame, *, unit: str | None = None, measure: st
 
 
 def annotate(G: nx.MultiDiGraph, *, seed: int = 0) -> nx.MultiDiGraph:
-    """Add ``degree``, ``betweenness``, ``pagerank`` and ``community`` to every node (in place)."""
-    frame = centrality(G, types=None, seed=seed)
-    scores = {row[0]: row[1:] for row in frame[["node", "degree", "betweenness", "pagerank"]].itertuples(index=False)}
-    membership = communities(G, seed=seed)
-    for n, data in G.nodes(data=True):
-        for col, value in zip(("degree", "betweenness", "pagerank"), scores.get(n, (0.0, 0.0, 0.0)), strict=True):
-            data[col] = float(value)
+    """Add ``degree``, ``betweenness``, ``pagerank`` and ``community`` to every node (in place).
+
+    >>> H = annotate(nx.MultiDiGraph([("a", "b"), ("b", "c")]))
+    >>> H.nodes["b"]["degree"], H.nodes["b"]["betweenness"], H.nodes["b"]["community"]
+    (1.0, 1.0, 0)
+    """
+    u = _Undirected.of(G)
+    membership = u.communities(seed)
+    for n, degree, between, pagerank in zip(u.nodes, u.degree(), u.betweenness(seed), u.pagerank(), strict=True):
+        data = G.nodes[n]
+        data["degree"], data["betweenness"], data["pagerank"] = float(degree), float(between), float(pagerank)
         data["community"] = membership.get(n, -1)
     return G
 
@@ -703,19 +832,70 @@ def analysis_quads(G: nx.MultiDiGraph, *, seed: int = 0) -> list[Quad]:
     return out
 
 
+def _entity_graph(store: Store) -> _Undirected | None:
+    """The graph :func:`load_graph` reads, as :class:`_Undirected` over the sorted entity IRIs: only what
+    the scores need (no labels, types or districts). None if a graph name or an entity is a blank node.
+
+    Two SPARQL queries; the article graphs are told apart by excluding the few other named graphs,
+    so Oxigraph compares graph ids and never spells out the graph IRIs.
+    """
+    others = [g for g in store.named_graphs() if not g.value.startswith(_ARTICLE_GRAPHS)]
+    if not all(isinstance(g, NamedNode) for g in others):
+        return None
+    outside = f"FILTER(?g NOT IN ({', '.join(str(g) for g in others)}))" if others else ""
+    kinds = " ".join(f"<{EDU[k]}>" for k in ENTITY_KINDS)
+    found = [s for (s,) in store.query(
+        f"SELECT DISTINCT ?s WHERE {{ VALUES ?k {{ {kinds} }} GRAPH ?g {{ ?s a ?k }} {outside} }}")]
+    if not all(isinstance(s, NamedNode) for s in found):
+        return None
+    nodes = sorted(s.value for s in found)
+    index = {n: i for i, n in enumerate(nodes)}
+    rels = " ".join(f"<{EDU[r]}>" for r in RELATIONS)
+    facts = Counter(
+        (s.value, o.value) for s, o in store.query(
+            f"SELECT ?s ?o WHERE {{ VALUES ?r {{ {rels} }} GRAPH ?g {{ ?s ?r ?o }} FILTER(isIRI(?o)) {outside} }}")
+    )
+    pairs: dict[tuple[int, int], int] = defaultdict(int)
+    for (s, o), n in facts.items():
+        i, j = index.get(s), index.get(o)
+        if i is not None and j is not None and i != j:
+            pairs[(i, j) if i < j else (j, i)] += n
+    return _Undirected(nodes, dict(pairs))
+
+
+def _ntriples(u: _Undirected, seed: int) -> str:
+    """The scores of :func:`analysis_quads` as N-Triples (the IRIs come from the store: valid, nothing to escape)."""
+    membership = u.communities(seed)
+    deg, bet, pr, com = (f"<{EDU[p]}>" for p in ("degreeCentrality", "betweenness", "pageRank", "community"))
+    double, integer = f"^^<{_XSD}double> .\n", f"^^<{_XSD}integer> .\n"
+    return "".join(
+        f'<{n}> {deg} "{float(d)!r}"{double}<{n}> {bet} "{float(b)!r}"{double}'
+        f'<{n}> {pr} "{float(p)!r}"{double}<{n}> {com} "{membership.get(n, -1)}"{integer}'
+        for n, d, b, p in zip(u.nodes, u.degree(), u.betweenness(seed), u.pagerank(), strict=True)
+    )
+
+
 def write_analysis_graph(store: Store, *, seed: int = 0) -> int:
     """Rebuild the analysis named graph from the current facts; returns the number of quads.
 
-    ``kg analyze`` calls it, and ``kg build`` does when articles changed.
+    ``kg analyze`` calls it, and ``kg build`` does when articles changed. The quads are those of
+    ``analysis_quads(load_graph(store))``, read and written the quick way (see :func:`_entity_graph`;
+    Oxigraph parses them as N-Triples).
     """
     from .store import article_graphs, articles_fingerprint
 
-    quads = analysis_quads(load_graph(store), seed=seed)
     graph = NamedNode(ANALYSIS_GRAPH)
     # the fingerprint of the articles it was computed from, in the same transaction
-    quads.append(Quad(graph, NamedNode(EDU.contentHash), Literal(articles_fingerprint(article_graphs(store))), graph))
+    mark = Quad(graph, NamedNode(EDU.contentHash), Literal(articles_fingerprint(article_graphs(store))), graph)
+    u = _entity_graph(store)
+    if u is None:  # blank nodes: the networkx way
+        quads = [*analysis_quads(load_graph(store), seed=seed), mark]
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+        store.extend(quads)
+        return len(quads)
+    data = _ntriples(u, seed) + serialize([mark.triple], format=RdfFormat.N_TRIPLES).decode()
     if store.contains_named_graph(graph):
         store.remove_graph(graph)
-    store.extend(quads)
-    return len(quads)
-
+    store.load(data.encode(), format=RdfFormat.N_TRIPLES, to_graph=graph)
+    return 4 * len(u.nodes) + 1
