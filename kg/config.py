@@ -48,6 +48,11 @@ class Settings:
         " past the limit answers 503 and is replaced; 'fork' runs each query in a child process killed at the"
         " limit (slower); 'auto' is 'thread' under `kg serve` and 'fork' elsewhere.",
     )
+    serve_memory_quads: int = _f(
+        2_000_000,
+        "`kg serve` workers hold a snapshot of up to this many quads in memory (fastest, about 0.5 KB per quad"
+        " per worker); a larger one they read on disk, read-only (0: always on disk).",
+    )
     result_cache: int = _f(256, "Query answers each web worker keeps, per store snapshot (0: no cache).")
     response_cache_bytes: int = _f(
         64 * 2**20, "Bytes of finished SPARQL responses each web worker keeps, per store snapshot (0: off)."

@@ -27,13 +27,19 @@ _SEARCH_CACHE: dict[str, Any] = {}
 def healthz() -> Response:
     """Liveness plus store statistics (articles, quads, entities per class)."""
     b = backend()
-    return jsonify({"ok": True, "snapshot_generation": b.generation, **stats(b.store)})
+    counts = _stats(b)
+    return jsonify({"ok": True, "snapshot_generation": b.generation, "in_memory": b.in_memory, **counts})
+
+
+def _stats(b: Any) -> dict[str, Any]:
+    """Store statistics, computed once per snapshot (seconds on a large store)."""
+    return b.cached(("stats",), lambda: stats(b.store))
 
 
 @bp.route("/metrics")
 def prometheus() -> Response:
     """Prometheus text format: requests, latencies, timeouts, refusals, store gauges."""
-    return Response(metrics.exposition(stats(backend().store)), content_type=metrics.CONTENT_TYPE)
+    return Response(metrics.exposition(_stats(backend())), content_type=metrics.CONTENT_TYPE)
 
 
 @bp.route("/void")

@@ -1,10 +1,13 @@
-"""What a web worker queries: an in-memory copy of a consistent snapshot of the store.
+"""What a web worker queries: a consistent snapshot of the store, in memory or read-only on disk.
 
 The live store is never opened read-only while it may be written (undefined behaviour in
 Oxigraph). Instead :func:`prepare_state` copies it with ``Store.backup`` into a *state folder*
-(``snap-N/`` plus a ``current`` file naming the snapshot in use); each worker process loads the
-current snapshot into memory (:class:`Backend`) and reloads when ``current`` changes, which is
-how an authorised SPARQL Update reaches every worker.
+(``snap-N/``, ``snap-N.quads`` holding its size, and a ``current`` file naming the snapshot in
+use); each worker process loads the current snapshot into memory (:class:`Backend`) and reloads
+when ``current`` changes, which is how an authorised SPARQL Update reaches every worker.
+A snapshot of more than ``serve_memory_quads`` quads is not copied into each worker's memory
+(about 0.5 KB per quad, and minutes to load at 10^7 quads): workers open it read-only on disk,
+which is safe because nothing ever writes a snapshot.
 
 Queries run through :func:`run_killable`: a forked child process that the worker kills when the
 time limit passes, so a runaway query really stops and frees its worker.
@@ -71,18 +74,22 @@ def new_snapshot(store_path: str | Path, state: Path) -> str:
     """Back the live store up into ``state/snap-N`` and point ``state/current`` at it."""
     existing = [int(p.name[5:]) for p in state.glob("snap-*") if p.name[5:].isdigit()]
     name = f"snap-{max(existing, default=0) + 1}"
-    backup(store_path, state / name)
+    quads = backup(store_path, state / name)
+    (state / f"{name}.quads").write_text(str(quads))
     tmp = state / f".current-{os.getpid()}"
     tmp.write_text(name)
     os.replace(tmp, state / "current")
     for old in sorted(state.glob("snap-*")):
         if old.name != name and old.name[5:].isdigit() and int(old.name[5:]) < int(name[5:]) - 1:
             shutil.rmtree(old, ignore_errors=True)  # keep the previous one for workers still loading
+    for old in state.glob("snap-*.quads"):
+        if not (state / old.stem).is_dir():
+            old.unlink(missing_ok=True)
     return name
 
 
 class Backend:
-    """One worker's view of the dataset: an in-memory store refreshed from the state folder."""
+    """One worker's view of the dataset: the current snapshot (in memory or on disk), refreshed when it changes."""
 
     def __init__(self, settings: Settings, state_dir: Path) -> None:
         self.settings = settings
@@ -93,6 +100,7 @@ class Backend:
         self.generation = 0
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._current: tuple[tuple[int, int, int], str] | None = None
+        self.in_memory = True  # whether the current snapshot was copied into memory (else read on disk)
 
     def snapshot_name(self) -> str:
         """The name of the current snapshot (``snap-N``), re-read only when ``current`` changed.
@@ -132,23 +140,28 @@ class Backend:
 
     @property
     def store(self) -> Store:
-        """The in-memory store, reloaded first if a newer snapshot is current."""
+        """The snapshot's store, reloaded first if a newer snapshot is current."""
         name = self.snapshot_name()
         if name != self._name:
             with self._lock:
                 if name != self._name:
-                    self._store = self._load(self.state_dir / name)
+                    self._store = self._load(self.state_dir / name, self.settings.serve_memory_quads)
                     self._name = name
                     self.generation += 1
                     self._cache.clear()
         assert self._store is not None
         return self._store
 
-    @staticmethod
-    def _load(snapshot: Path) -> Store:
+    def _load(self, snapshot: Path, memory_quads: int) -> Store:
+        """The snapshot copied into memory, or opened read-only on disk when over ``memory_quads``."""
         source = open_store(snapshot, read_only=True)
+        size = snapshot.with_name(snapshot.name + ".quads")
+        quads = int(size.read_text()) if size.exists() else len(source)
+        self.in_memory = quads <= memory_quads
+        if not self.in_memory:
+            return source
         memory = Store()
-        memory.bulk_extend(iter(source))
+        memory.bulk_extend(source.quads_for_pattern(None, None, None, None))
         return memory
 
     def update(self, apply: Callable[[Store], None]) -> None:
