@@ -34,21 +34,21 @@ def test_pipeline_builds_every_seed(seed_build):
 
 
 def test_pipeline_one_named_graph_per_article(seed_store_path):
-    st = kgstore.open_store(seed_store_path)
+    st = kgstore.open_store(seed_store_path, read_only=True)
     graphs = {g.value for g in st.named_graphs()}
     articles = [g for g in graphs if g.startswith(GRAPH_NS + "article/")]
     assert len(articles) == 5
 
 
 def test_pipeline_core_classes_have_instances(seed_store_path):
-    st = kgstore.open_store(seed_store_path)
+    st = kgstore.open_store(seed_store_path, read_only=True)
     for cls in CORE:
         n = kgstore.rows(st, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{EDU[cls]}> }}")[0]["n"]
         assert int(n) > 0, f"no instance of edu:{cls}"
 
 
 def test_pipeline_every_fact_has_evidence(seed_store_path):
-    st = kgstore.open_store(seed_store_path)
+    st = kgstore.open_store(seed_store_path, read_only=True)
     q = """SELECT ?s ?p ?o WHERE {
       VALUES ?p { edu:locatedIn edu:memberOf edu:leadSchool edu:implements edu:governs edu:heads }
       GRAPH ?g { ?s ?p ?o }
@@ -58,7 +58,7 @@ def test_pipeline_every_fact_has_evidence(seed_store_path):
 
 
 def test_pipeline_quotes_are_exact_substrings(seed_store_path):
-    st = kgstore.open_store(seed_store_path)
+    st = kgstore.open_store(seed_store_path, read_only=True)
     q = """SELECT ?q ?start ?end ?text WHERE {
       ?x edu:quote ?q ; edu:startOffset ?start ; edu:endOffset ?end ; prov:wasDerivedFrom ?a .
       ?a edu:text ?text }"""
