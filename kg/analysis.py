@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+import numpy as np
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, serialize
 
 from .store import rows
@@ -139,16 +140,24 @@ def _graph_of(quad: Quad) -> str:
 
 
 def _node_rows(store: Store, articles: set[str] | None) -> dict[str, dict[str, Any]]:
+    # tuples counted by Counter (in C) rather than nested counters updated quad by quad
+    typed = Counter(
+        (q.subject.value, kind)
+        for kind in ENTITY_KINDS
+        for q in store.quads_for_pattern(None, _RDF_TYPE, NamedNode(EDU[kind]), None)
+        if _in_articles(_graph_of(q), articles)
+    )
     types: dict[str, Counter] = defaultdict(Counter)
-    for kind in ENTITY_KINDS:
-        for q in store.quads_for_pattern(None, _RDF_TYPE, NamedNode(EDU[kind]), None):
-            if _in_articles(_graph_of(q), articles):
-                types[q.subject.value][kind] += 1
+    for (iri, kind), n in typed.items():
+        types[iri][kind] = n
+    labelled = Counter(
+        (q.subject.value, (q.object.language or "")[:2], q.object.value)
+        for q in store.quads_for_pattern(None, NamedNode(_RDFS_LABEL), None, None)
+        if q.subject.value in types and _graph_of(q).startswith(_ARTICLE_GRAPHS)
+    )
     labels: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for q in store.quads_for_pattern(None, NamedNode(_RDFS_LABEL), None, None):
-        e = q.subject.value
-        if e in types and _graph_of(q).startswith(_ARTICLE_GRAPHS):
-            labels[e][(q.object.language or "")[:2]][q.object.value] += 1
+    for (iri, lang, label), n in labelled.items():
+        labels[iri][lang][label] = n
     out = {}
     for iri, counts in types.items():
         kind = min(counts, key=lambda k: (-counts[k], k))  # most frequent type, ties by name
@@ -217,8 +226,13 @@ def _unique_labels(G: nx.MultiDiGraph) -> None:
 
 def _add_districts(G: nx.MultiDiGraph) -> None:
     """Set ``district`` to the District a node lies in (directly or through its group/body)."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for u, v, rel in G.edges(keys=True):
+        out[(u, rel)].append(v)
+    for targets in out.values():
+        targets.sort()
     for n, data in G.nodes(data=True):
-        data["district"] = _district_of(G, n)
+        data["district"] = _district_of(G, n, out=out)
     for _, data in G.nodes(data=True):
         d = data["district"]
         data["district_label"] = G.nodes[d]["label"] if d else ""
@@ -228,21 +242,24 @@ def _out(G: nx.MultiDiGraph, n: str, rel: str) -> list[str]:
     return sorted(v for _, v, k in G.out_edges(n, keys=True) if k == rel)
 
 
-def _district_of(G: nx.MultiDiGraph, n: str, depth: int = 0) -> str:
+_DISTRICT_STEPS = {
+    "School": ("locatedIn", "memberOf"),
+    "EducationGroup": ("locatedIn", "leadSchool"),
+    "GovernmentBody": ("governs", "locatedIn"),
+    "Person": ("heads",),
+}
+
+
+def _district_of(G: nx.MultiDiGraph, n: str, depth: int = 0, *, out: dict[tuple[str, str], list[str]]) -> str:
+    """The District ``n`` lies in, up to four steps away ('' if none); ``out``: sorted targets by (node, relation)."""
     kind = G.nodes[n]["type"]
     if kind == "District":
         return n
     if depth > 3:
         return ""
-    steps = {
-        "School": ("locatedIn", "memberOf"),
-        "EducationGroup": ("locatedIn", "leadSchool"),
-        "GovernmentBody": ("governs", "locatedIn"),
-        "Person": ("heads",),
-    }.get(kind, ())
-    for rel in steps:
-        for target in _out(G, n, rel):
-            found = _district_of(G, target, depth + 1)
+    for rel in _DISTRICT_STEPS.get(kind, ()):
+        for target in out.get((n, rel), ()):
+            found = _district_of(G, target, depth + 1, out=out)
             if found:
                 return found
     return ""
@@ -408,10 +425,11 @@ def adoption_matrix(G: nx.MultiDiGraph) -> pd.DataFrame:
             counts[(d, _label(G, p))] += 1
     districts = sorted({_label(G, d) for d in _nodes_of(G, "District")} | {d for d, _ in counts})
     policies = sorted({_label(G, p) for p in _nodes_of(G, "Policy")})
-    frame = pd.DataFrame(0, index=pd.Index(districts, name="district"), columns=policies, dtype=int)
+    row, col = ({name: i for i, name in enumerate(names)} for names in (districts, policies))
+    cells = np.zeros((len(districts), len(policies)), dtype=int)
     for (d, p), n in counts.items():
-        frame.loc[d, p] += n
-    return frame
+        cells[row[d], col[p]] += n
+    return pd.DataFrame(cells, index=pd.Index(districts, name="district"), columns=policies)
 
 
 def policy_adoption(G: nx.MultiDiGraph) -> pd.DataFrame:
@@ -561,8 +579,6 @@ class _Undirected:
         floats are the same, without importing scipy.sparse (0.3 s). Integer weights only (row sums
         are then exact in any order); other weights go to networkx.
         """
-        import numpy as np
-
         N = len(self.nodes)
         if N == 0:
             return []
@@ -658,12 +674,13 @@ def communities(G: nx.MultiDiGraph, *, seed: int = 0) -> dict[str, int]:
 
 def community_summary(G: nx.MultiDiGraph, *, seed: int = 0, top: int = 3) -> pd.DataFrame:
     """A readable line per community: size, types, most central members, modularity of the split."""
-    membership = communities(G, seed=seed)
+    u = _Undirected.of(G)
+    membership = u.communities(seed)
     cols = ["community", "size", "types", "central_members", "districts"]
     if not membership:
         return pd.DataFrame(columns=cols)
     H = simple_graph(G)
-    pagerank = nx.pagerank(H, weight="weight")
+    pagerank = dict(zip(u.nodes, u.pagerank(), strict=True))  # nx.pagerank(H, weight="weight")
     parts: dict[int, list[str]] = defaultdict(list)
     for n, c in membership.items():
         parts[c].append(n)
