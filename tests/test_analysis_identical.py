@@ -327,3 +327,38 @@ def test_analysis_identical_load_graph_and_annotate(store_copy):
     analysis.annotate(ours)
     _Oracle().annotate(theirs)
     assert list(ours.nodes(data=True)) == list(theirs.nodes(data=True))
+
+
+@pytest.mark.parametrize("graph_seed", range(8))
+def test_analysis_pagerank_equals_networkx_exactly(graph_seed):
+    """PageRank without scipy is networkx's to the last bit: sparse, with a hub, isolated nodes, float weights."""
+    rng = random.Random(graph_seed)
+    n = rng.randint(1, 400)
+    H = nx.gnm_random_graph(n, rng.randint(0, 3 * n), seed=graph_seed)
+    if graph_seed % 2:
+        H.add_edges_from((0, v) for v in range(1, n, 3))  # a hub
+    for u, v in H.edges:
+        H[u][v]["articles"] = rng.randint(1, 6) if graph_seed != 5 else rng.random() + 0.5
+    H = nx.relabel_nodes(H, {v: f"n{v:03d}" for v in H})
+    ours = analysis._Undirected.of(H).pagerank()
+    W = nx.Graph()
+    W.add_nodes_from(H)
+    W.add_weighted_edges_from((u, v, d["articles"]) for u, v, d in H.edges(data=True))
+    assert ours == list(nx.pagerank(W, weight="weight").values())
+
+
+def test_analysis_adoption_matrix_equals_cell_by_cell(store_copy):
+    """The adoption matrix filled in numpy is the frame the cell-by-cell ``.loc`` version built."""
+    G = analysis.load_graph(store_copy)
+    counts: Counter = Counter()
+    for u, p, k in G.edges(keys=True):
+        d = G.nodes[u]["district_label"]
+        if k == "implements" and d and G.nodes[p]["type"] == "Policy":
+            counts[(d, G.nodes[p]["label"])] += 1
+    districts = sorted({G.nodes[d]["label"] for d in G if G.nodes[d]["type"] == "District"} | {d for d, _ in counts})
+    policies = sorted({G.nodes[p]["label"] for p in G if G.nodes[p]["type"] == "Policy"})
+    frame = pd.DataFrame(0, index=pd.Index(districts, name="district"), columns=policies, dtype=int)
+    for (d, p), n in counts.items():
+        frame.loc[d, p] += n
+    assert counts and frame.to_numpy().sum() == sum(counts.values())
+    pd.testing.assert_frame_equal(analysis.adoption_matrix(G), frame)
