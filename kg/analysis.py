@@ -139,24 +139,57 @@ def _graph_of(quad: Quad) -> str:
     return getattr(quad.graph_name, "value", "")
 
 
-def _node_rows(store: Store, articles: set[str] | None) -> dict[str, dict[str, Any]]:
-    # tuples counted by Counter (in C) rather than nested counters updated quad by quad
-    typed = Counter(
+def _only_articles(store: Store) -> str | None:
+    """A SPARQL filter keeping ``?g`` to the article graphs, or None if some graph name is a blank node.
+
+    It excludes the few other named graphs by name (``GRAPH ?g`` leaves out the default graph), so
+    Oxigraph compares graph ids and never spells out the article graph IRIs.
+
+    >>> _only_articles(Store())
+    ''
+    """
+    others = [g for g in store.named_graphs() if not g.value.startswith(_ARTICLE_GRAPHS)]
+    if not all(isinstance(g, NamedNode) for g in others):
+        return None
+    return f"FILTER(?g NOT IN ({', '.join(str(g) for g in others)}))" if others else ""
+
+
+def _typed(store: Store, articles: set[str] | None, only: str | None) -> Counter:
+    """(entity, kind) -> in how many article graphs (of ``articles``) the entity has that type."""
+    if articles is None and only is not None:
+        kinds = {EDU[k]: k for k in ENTITY_KINDS}
+        values = " ".join(f"<{k}>" for k in kinds)
+        q = f"SELECT ?s ?k WHERE {{ VALUES ?k {{ {values} }} GRAPH ?g {{ ?s a ?k }} {only} }}"
+        return Counter((s.value, kinds[k.value]) for s, k in store.query(q))
+    return Counter(
         (q.subject.value, kind)
         for kind in ENTITY_KINDS
         for q in store.quads_for_pattern(None, _RDF_TYPE, NamedNode(EDU[kind]), None)
         if _in_articles(_graph_of(q), articles)
     )
+
+
+def _labelled(store: Store, entities: Iterable[str], only: str | None) -> Counter:
+    """(entity, language, label) -> in how many article graphs (any) the entity has that ``rdfs:label``."""
+    if only is not None:
+        q = f"SELECT ?s ?l WHERE {{ GRAPH ?g {{ ?s <{_RDFS_LABEL}> ?l }} {only} }}"
+        found = ((s.value, label) for s, label in store.query(q))
+    else:
+        found = (
+            (q.subject.value, q.object)
+            for q in store.quads_for_pattern(None, NamedNode(_RDFS_LABEL), None, None)
+            if _graph_of(q).startswith(_ARTICLE_GRAPHS)
+        )
+    return Counter((e, (label.language or "")[:2], label.value) for e, label in found if e in entities)
+
+
+def _node_rows(store: Store, articles: set[str] | None) -> dict[str, dict[str, Any]]:
+    only = _only_articles(store)
     types: dict[str, Counter] = defaultdict(Counter)
-    for (iri, kind), n in typed.items():
+    for (iri, kind), n in _typed(store, articles, only).items():
         types[iri][kind] = n
-    labelled = Counter(
-        (q.subject.value, (q.object.language or "")[:2], q.object.value)
-        for q in store.quads_for_pattern(None, NamedNode(_RDFS_LABEL), None, None)
-        if q.subject.value in types and _graph_of(q).startswith(_ARTICLE_GRAPHS)
-    )
     labels: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for (iri, lang, label), n in labelled.items():
+    for (iri, lang, label), n in _labelled(store, types, only).items():
         labels[iri][lang][label] = n
     out = {}
     for iri, counts in types.items():
@@ -171,14 +204,20 @@ def _best(counts: Counter | None) -> str:
     return min(counts, key=lambda s: (-counts[s], s)) if counts else ""
 
 
-def _edge_rows(store: Store, articles: set[str] | None) -> dict[tuple[str, str, str], set[str]]:
-    edges: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for rel in RELATIONS:
-        for q in store.quads_for_pattern(None, NamedNode(EDU[rel]), None, None):
-            g = _graph_of(q)
-            if _in_articles(g, articles) and isinstance(q.object, NamedNode):
-                edges[(q.subject.value, rel, q.object.value)].add(g)
-    return edges
+def _edge_rows(store: Store, articles: set[str] | None) -> Counter:
+    """(subject, relation, object) -> in how many article graphs (of ``articles``) the fact is stated."""
+    only = _only_articles(store) if articles is None else None
+    if only is not None:
+        rels = {EDU[r]: r for r in RELATIONS}
+        q = (f"SELECT ?s ?r ?o WHERE {{ VALUES ?r {{ {' '.join(f'<{r}>' for r in rels)} }} "
+             f"GRAPH ?g {{ ?s ?r ?o }} FILTER(isIRI(?o)) {only} }}")
+        return Counter((s.value, rels[r.value], o.value) for s, r, o in store.query(q))
+    return Counter(
+        (q.subject.value, rel, q.object.value)
+        for rel in RELATIONS
+        for q in store.quads_for_pattern(None, NamedNode(EDU[rel]), None, None)
+        if _in_articles(_graph_of(q), articles) and isinstance(q.object, NamedNode)
+    )
 
 
 def _article_graphs(store: Store, specs: Iterable[str]) -> set[str]:
@@ -208,9 +247,9 @@ def load_graph(store: Store, filters: Filters | None = None) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph()
     for iri in sorted(nodes):
         G.add_node(iri, **nodes[iri])
-    for (s, rel, o), graphs in sorted(_edge_rows(store, articles).items()):
+    for (s, rel, o), n in sorted(_edge_rows(store, articles).items()):
         if s in nodes and o in nodes:
-            G.add_edge(s, o, key=rel, relation=rel, articles=len(graphs))
+            G.add_edge(s, o, key=rel, relation=rel, articles=n)
     _unique_labels(G)
     _add_districts(G)
     return filter_graph(G, Filters(filters.types, filters.districts, filters.policies))
@@ -886,13 +925,11 @@ def _entity_graph(store: Store) -> _Undirected | None:
     """The graph :func:`load_graph` reads, as :class:`_Undirected` over the sorted entity IRIs: only what
     the scores need (no labels, types or districts). None if a graph name or an entity is a blank node.
 
-    Two SPARQL queries; the article graphs are told apart by excluding the few other named graphs,
-    so Oxigraph compares graph ids and never spells out the graph IRIs.
+    Two SPARQL queries, restricted to the article graphs by :func:`_only_articles`.
     """
-    others = [g for g in store.named_graphs() if not g.value.startswith(_ARTICLE_GRAPHS)]
-    if not all(isinstance(g, NamedNode) for g in others):
+    outside = _only_articles(store)
+    if outside is None:
         return None
-    outside = f"FILTER(?g NOT IN ({', '.join(str(g) for g in others)}))" if others else ""
     kinds = " ".join(f"<{EDU[k]}>" for k in ENTITY_KINDS)
     found = [s for (s,) in store.query(
         f"SELECT DISTINCT ?s WHERE {{ VALUES ?k {{ {kinds} }} GRAPH ?g {{ ?s a ?k }} {outside} }}")]
