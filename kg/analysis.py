@@ -509,8 +509,9 @@ def _igraph_module() -> Any:
     igraph imports ``matplotlib.pyplot`` when it is imported, for plotting we never do (half a
     second; igraph has no switch for it, python-igraph issue #762), and falls back to stubs when
     the import fails. So while igraph loads, this thread's imports of matplotlib fail; afterwards
-    matplotlib imports as usual (``kg.export`` draws PNGs with it). If matplotlib is already
-    loaded, igraph is imported as it is.
+    matplotlib imports as usual (``kg.export`` draws PNGs with it), only igraph's own matplotlib
+    plotting stays stubbed in this process. If matplotlib is already loaded, igraph is imported
+    as it is.
 
     >>> _igraph_module().Graph(n=2, edges=[(0, 1)]).ecount()
     1
