@@ -67,7 +67,7 @@ def _child(inputs: list[str], store: str, jobs: int) -> dict[str, Any]:
     # hand-over to the writer thread (blocked only while its queue is full) and its final flush otherwise
     for name in ("put", "close"):
         setattr(kg.pipeline._Writer, name, timers.wrap(getattr(kg.pipeline._Writer, name), "write_wait"))
-    report = build(inputs, store, jobs=jobs, bulk=bool(os.environ.get("BENCH_BULK")), on_event=checkpoints,
+    report = build(inputs, store, jobs=jobs, bulk=os.environ.get("BENCH_BULK", "1") != "0", on_event=checkpoints,
                    overlap=not os.environ.get("BENCH_NO_OVERLAP"))
     total = time.perf_counter() - t
     return {"seconds": total, "read": report.read, "added": report.added, "unchanged": report.unchanged,
@@ -123,17 +123,17 @@ def _tree_rss(proc: Any) -> int:
 
 
 def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, timeout: float = 7200,
-                  analysis: bool = True, bulk: bool = False, overlap: bool = True) -> dict[str, Any]:
+                  analysis: bool = True, bulk: bool = True, overlap: bool = True) -> dict[str, Any]:
     """Build ``inputs`` into ``store`` in a child process; timings, counts and peak RSS (MiB).
 
     ``analysis=False`` leaves out the analysis-graph refresh at the end of the build;
-    ``bulk=True`` builds with ``kg build --bulk``; ``overlap=False`` writes in turn instead of in the
-    writer thread (``KG_WRITE_THREAD=0``).
+    ``bulk=False`` builds with ``kg build --transactions`` (bulk batches are the default);
+    ``overlap=False`` writes in turn instead of in the writer thread (``KG_WRITE_THREAD=0``).
     """
     import psutil
 
     cmd = [sys.executable, "-m", "bench.build", str(store), str(jobs), *map(str, inputs)]
-    env = {**os.environ, **({} if analysis else {"BENCH_NO_ANALYSIS": "1"}), **({"BENCH_BULK": "1"} if bulk else {}),
+    env = {**os.environ, **({} if analysis else {"BENCH_NO_ANALYSIS": "1"}), "BENCH_BULK": "1" if bulk else "0",
            **({} if overlap else {"BENCH_NO_OVERLAP": "1"})}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
     ps, peak, deadline = psutil.Process(proc.pid), 0, time.monotonic() + timeout
@@ -147,7 +147,7 @@ def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, t
     if proc.returncode != 0:
         raise RuntimeError(f"build child failed ({proc.returncode}):\n{err[-3000:]}")
     result = json.loads(out.strip().splitlines()[-1])
-    prefix = (("" if analysis else "BENCH_NO_ANALYSIS=1 ") + ("BENCH_BULK=1 " if bulk else "")
+    prefix = (("" if analysis else "BENCH_NO_ANALYSIS=1 ") + ("" if bulk else "BENCH_BULK=0 ")
               + ("" if overlap else "BENCH_NO_OVERLAP=1 "))
     result.update(jobs=jobs, bulk=bulk, overlap=overlap, peak_rss_mib=round(peak / 2**20, 1), command=prefix + "python " + " ".join(cmd[1:]))
     return result

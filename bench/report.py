@@ -48,7 +48,7 @@ def _builds(builds: list[dict[str, Any]], title: str) -> str:
     for b in builds:
         st = b.get("stages", {})
         secs = b["seconds"]
-        mode = ("bulk" if b.get("bulk") else "transactions") + (", writer thread" if b.get("overlap", False) else ", in turn")
+        mode = ("bulk batches" if b.get("bulk", True) else "transactions") + (", writer thread" if b.get("overlap", False) else ", in turn")
         rows.append([b["size"], b["langs"], b["jobs"], mode,
                      b["added"], b["skipped"], b["quads"], round(secs, 1),
                      b["added"] / secs, b["quads"] / secs, b["peak_rss_mib"],
@@ -73,37 +73,36 @@ def _jobs(j: list[dict[str, Any]]) -> str:
     if len(j) < 2:
         return ""
     lines = []
-    turn = [b for b in j if b["jobs"] == 1 and not b.get("bulk") and not b.get("overlap", True)]
-    for bulk in (False, True):
-        one = [b for b in j if b["jobs"] == 1 and b.get("bulk", False) == bulk and b.get("overlap", True)]
-        two = [b for b in j if b["jobs"] == 2 and b.get("bulk", False) == bulk]
+    turn = [b for b in j if b["jobs"] == 1 and b.get("bulk", True) and not b.get("overlap", True)]
+    for bulk in (True, False):
+        mode = "bulk batches (default)" if bulk else "`--transactions`"
+        one = [b for b in j if b["jobs"] == 1 and b.get("bulk", True) == bulk and b.get("overlap", True)]
+        two = [b for b in j if b["jobs"] == 2 and b.get("bulk", True) == bulk]
         if one and two:
-            mode = "`--bulk`" if bulk else "transactions"
             lines.append(f"- {mode}: `--jobs 2` is **{one[0]['seconds'] / two[0]['seconds']:.2f}×** `--jobs 1` "
                          "with its writer thread (target ≥ 1.7×)")
-        if turn and two:
-            lines.append(f"- {'`--bulk`' if bulk else 'transactions'}: `--jobs 2` is "
-                         f"**{turn[0]['seconds'] / two[0]['seconds']:.2f}×** one process writing in turn "
-                         "(`KG_WRITE_THREAD=0`, one core)")
-    one = [b for b in j if b["jobs"] == 1 and not b.get("bulk") and b.get("overlap", True)]
+        if turn and two and bulk:
+            lines.append(f"- {mode}: `--jobs 2` is **{turn[0]['seconds'] / two[0]['seconds']:.2f}×** one process "
+                         "writing in turn (`KG_WRITE_THREAD=0`, one core)")
+    one = [b for b in j if b["jobs"] == 1 and b.get("bulk", True) and b.get("overlap", True)]
     if turn and one:
         lines.append(f"- `--jobs 1`: the writer thread is **{turn[0]['seconds'] / one[0]['seconds']:.2f}×** "
                      "writing in turn")
     fastest = min(j, key=lambda b: b["seconds"])
     if turn:
-        lines.append(f"- fastest (`--jobs {fastest['jobs']}`{' --bulk' if fastest.get('bulk') else ''}) vs "
-                     f"one process writing in turn: **{turn[0]['seconds'] / fastest['seconds']:.2f}×**")
-    return (_builds(j, f"Parallel build: --jobs 1 vs --jobs 2, transactions and --bulk, at {j[0]['size']} articles")
-            + "\n".join(lines) + "\n\n")
+        lines.append(f"- fastest (`--jobs {fastest['jobs']}`{'' if fastest.get('bulk', True) else ' --transactions'})"
+                     f" vs one process writing in turn: **{turn[0]['seconds'] / fastest['seconds']:.2f}×**")
+    return (_builds(j, f"Parallel build: --jobs 1 vs --jobs 2, bulk batches and transactions, at {j[0]['size']} "
+                       "articles") + "\n".join(lines) + "\n\n")
 
 
 def _floor(f: dict[str, Any]) -> str:
     jb = f["jieba"]
-    rows = f.get("rows") or [{**f, "bulk": False}]  # older reports had one build
+    rows = f.get("rows") or [{**f, "bulk": False}]  # older reports had one (transactional) build
     body = table(
         ["zh articles", "MB (UTF-8)", "jieba.cut s", "jieba MB/s", "write", "kg build s", "kg build MB/s", "ratio",
          "extract+map+write s", "ratio", "extract s", "ratio"],
-        [[f["articles"], f["mb"], jb["seconds"], jb["mb_per_s"], "bulk" if r["bulk"] else "transactions",
+        [[f["articles"], f["mb"], jb["seconds"], jb["mb_per_s"], "bulk batches" if r["bulk"] else "transactions",
           r["build"]["seconds"], r["build_mb_per_s"], r["ratio"], r.get("stages_s", "–"), r.get("stages_ratio", "–"),
           r.get("extract_s", "–"), r.get("extract_ratio", "–")] for r in rows])
     cmds = "\n".join(f"    {r['build']['command']}" for r in rows)

@@ -55,8 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile-articles", type=int, default=200)
     p.add_argument("--no-analysis", action="store_true",
                    help="leave the analysis-graph refresh out of every build")
-    p.add_argument("--bulk", action="store_true",
-                   help="build the size series with `kg build --bulk` (the jobs step measures both ways anyway)")
+    p.add_argument("--transactions", action="store_true",
+                   help="build the size series with `kg build --transactions` (default: bulk batches, like kg build;"
+                        " the jobs step measures both ways anyway)")
     args = p.parse_args(argv)
     args.sizes = args.sizes or (FULL_SIZES if args.full else QUICK_SIZES)
     args.jobs_size = args.jobs_size or (10_000 if args.full else max(args.sizes))
@@ -101,10 +102,10 @@ def _inputs(cdir: Path, langs: tuple[str, ...] = ("en", "zh")) -> list[Path]:
 
 
 def _build(args: argparse.Namespace, n: int, jobs: int, langs: tuple[str, ...] = ("en", "zh"),
-           bulk: bool = False, overlap: bool = True) -> dict[str, Any]:
+           bulk: bool = True, overlap: bool = True) -> dict[str, Any]:
     cdir = _corpus_dir(args, n)
     store = args.workdir / (f"store-{cdir.name.removeprefix('corpus-')}-j{jobs}-{'-'.join(langs)}"
-                            f"{'-bulk' if bulk else ''}{'' if overlap else '-turn'}")
+                            f"{'' if bulk else '-tx'}{'' if overlap else '-turn'}")
     shutil.rmtree(store, ignore_errors=True)
     result = measure_build(_inputs(cdir, langs), store, jobs=jobs, analysis=not args.no_analysis, bulk=bulk,
                            overlap=overlap)
@@ -114,16 +115,16 @@ def _build(args: argparse.Namespace, n: int, jobs: int, langs: tuple[str, ...] =
 
 
 def _builds(s: Session) -> list[dict[str, Any]]:
-    return [_build(s.args, n, 1, bulk=s.args.bulk) for n in s.args.sizes]
+    return [_build(s.args, n, 1, bulk=not s.args.transactions) for n in s.args.sizes]
 
 
 def _jobs(s: Session) -> list[dict[str, Any]]:
-    """--jobs 1 and 2, transactional and --bulk, on the same corpus; and one process writing in turn."""
+    """--jobs 1 and 2, bulk batches and transactions, on the same corpus; and one process writing in turn."""
     n = s.args.jobs_size
     out = [_build(s.args, n, 1, overlap=False)]
-    for bulk in (False, True):
+    for bulk in (True, False):
         done = [b for b in (s.results.get("build") or [])
-                if b["size"] == n and b.get("bulk", False) == bulk and b.get("overlap", True)]
+                if b["size"] == n and b.get("bulk", True) == bulk and b.get("overlap", True)]
         out += (done[:1] or [_build(s.args, n, 1, bulk=bulk)]) + [_build(s.args, n, 2, bulk=bulk)]
     return out
 
@@ -135,7 +136,7 @@ def _floor(s: Session) -> dict[str, Any]:
     jb = jieba_floor(texts)
     mb = jb["mb"]
     rows = []
-    for bulk in (False, True):
+    for bulk in (True, False):
         ours = _build(s.args, n, 1, ("zh",), bulk=bulk)
         stages = sum(ours["stages"].get(k, 0.0) for k in ("extract", "map", "write"))
         extract = ours["stages"].get("extract", 0.0)

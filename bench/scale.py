@@ -5,7 +5,7 @@ checkpoint rows (every ``--every`` articles: articles/s and store-write share of
 resident memory of the build's process tree) as a markdown section, appended to ``--out``.
 ``--render FILE`` only renders the JSON line a previous run printed.
 
-    .venv/bin/python -m bench.scale --size 100000 --jobs 2 --bulk --every 5000 --out bench/RESULTS.md
+    .venv/bin/python -m bench.scale --size 100000 --jobs 2 --every 5000 --out bench/RESULTS.md
 
 Examples
 --------
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n\n")[0])
     p.add_argument("--size", type=int, default=100_000)
     p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--bulk", action="store_true")
+    p.add_argument("--transactions", action="store_true", help="one transaction per article (default: bulk batches)")
     p.add_argument("--every", type=int, default=5000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--corpus-density", default="realistic", help="realistic (default) or dense, see bench/corpus.py")
@@ -67,10 +67,10 @@ def main(argv: list[str] | None = None) -> None:
             shutil.rmtree(cdir, ignore_errors=True)
             counts = corpus.write_corpus(cdir, args.size, seed=args.seed, density=args.corpus_density)
             (cdir / ".done").write_text(json.dumps(counts))
-        store = args.workdir / f"store-{cdir.name.removeprefix('corpus-')}-j{args.jobs}{'-bulk' if args.bulk else ''}"
+        store = args.workdir / f"store-{cdir.name.removeprefix('corpus-')}-j{args.jobs}{'-tx' if args.transactions else ''}"
         shutil.rmtree(store, ignore_errors=True)
         os.environ["BENCH_CHECKPOINT"] = str(args.every)
-        result = measure_build([cdir / "en", cdir / "zh"], store, jobs=args.jobs, bulk=args.bulk,
+        result = measure_build([cdir / "en", cdir / "zh"], store, jobs=args.jobs, bulk=not args.transactions,
                                timeout=6 * 3600)
         command = result["command"]
     text = render(result, command)

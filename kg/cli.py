@@ -48,15 +48,16 @@ def main() -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
 @click.option("--jobs", "-j", type=int, default=None, help="Extraction processes (default 1).")
-@click.option("--bulk", is_flag=True,
-              help="Load with Oxigraph's bulk loader in batches: several times faster for large first loads, "
-                   "but not atomic (a killed build leaves incomplete articles until the next build removes them).")
+@click.option("--bulk/--transactions", "bulk", default=None,
+              help="Write new articles with Oxigraph's bulk loader, in batches each stored whole or not at all "
+                   "(default; KG_BULK), or each article in its own transaction (several times slower). "
+                   "Changed articles are always replaced in a transaction.")
 @click.option("--quiet", "-q", is_flag=True, help="No per-article progress lines.")
-def build(inputs: tuple[Path, ...], store: str | None, jobs: int | None, bulk: bool, quiet: bool) -> None:
+def build(inputs: tuple[Path, ...], store: str | None, jobs: int | None, bulk: bool | None, quiet: bool) -> None:
     """Read articles (files or folders: .txt, .html, .jsonl) into the store; incremental."""
     from .pipeline import build as run_build
 
-    settings = _settings(store=store, jobs=jobs)
+    settings = _settings(store=store, jobs=jobs, bulk=bulk)
     n = 0
 
     def progress(event) -> None:
@@ -69,7 +70,7 @@ def build(inputs: tuple[Path, ...], store: str | None, jobs: int | None, bulk: b
 
     if bulk and str(settings.store).startswith(("http://", "https://")):
         raise click.UsageError("--bulk is for the embedded store; a remote store is written one article per request")
-    report = run_build(inputs, settings.store, jobs=settings.jobs, on_event=progress, bulk=bulk,
+    report = run_build(inputs, settings.store, jobs=settings.jobs, on_event=progress, bulk=settings.bulk,
                        bulk_batch=settings.bulk_batch, overlap=settings.write_thread)
     click.echo(
         f"articles read {report.read}: {report.added} added, {report.replaced} replaced, "
@@ -124,7 +125,8 @@ def query(query_or_file: str, store: str | None, fmt: str, param: tuple[str, ...
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
 @click.option("--workers", type=int, default=None, help="WSGI worker processes (default 2).")
 @click.option("--server", type=click.Choice(["granian", "gunicorn"]), default=None,
-              help="WSGI server: granian (default: keep-alive, request threads) or gunicorn (sync workers); see docs/http.md.")
+              help="WSGI server: granian (default: keep-alive, request threads) or gunicorn (sync workers); "
+                   "see docs/http.md.")
 @click.option("--threads", type=int, default=None, help="Request threads per worker under granian (default 4).")
 @click.option("--base-url", default=None, help="Public base URL when behind a reverse proxy.")
 @click.option("--dev", is_flag=True, help="Flask's development server (single process, reloads).")

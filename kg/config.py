@@ -61,7 +61,10 @@ class Settings:
     allow_service: bool = _f(False, "Allow SPARQL SERVICE (federated) queries.")
     update_token: str = _f("", "Bearer token that enables SPARQL Update and the Graph Store Protocol.")
     jobs: int = _f(1, "Extraction processes for `kg build`.")
-    bulk_batch: int = _f(200_000, "Quads gathered before each bulk load of `kg build --bulk`.")
+    bulk: bool = _f(True, "`kg build` writes new articles with Oxigraph's bulk loader, in batches stored whole or not"
+                          " at all (0: one transaction per article, several times slower).")
+    bulk_batch: int = _f(200_000, "Quads gathered before each bulk load of `kg build` (at most 500,000: a batch"
+                                  " must land whole).")
     write_thread: bool = _f(True, "`kg build` writes to the store in a background thread while it extracts the next"
                                   " articles (0: extract and write in turn).")
     cache_dir: str = _f("", "Folder for derived lexicon tables kept between runs (default $XDG_CACHE_HOME/edukg, "

@@ -44,7 +44,8 @@ _TRUE, _FALSE = Literal("true", datatype=_BOOL), Literal("false", datatype=_BOOL
 _RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = (NamedNode(RDF + n) for n in ("subject", "predicate", "object"))
 _QUOTE, _START, _END, _SENTENCE = (NamedNode(EDU[n]) for n in ("quote", "startOffset", "endOffset", "sentence"))
 _DERIVED = NamedNode(PROV + "wasDerivedFrom")
-_EVIDENCE, _OBSERVATION, _QB_OBSERVATION = NamedNode(EDU.Evidence), NamedNode(EDU.Observation), NamedNode(QB + "Observation")
+_EVIDENCE, _OBSERVATION = NamedNode(EDU.Evidence), NamedNode(EDU.Observation)
+_QB_OBSERVATION = NamedNode(QB + "Observation")
 _ABOUT, _MEASURE, _VALUE, _UNIT, _APPROX, _YEAR = (
     NamedNode(EDU[n]) for n in ("about", "measure", "value", "unit", "approximate", "year"))
 _MENTIONS = NamedNode(EDU.mentions)
@@ -148,7 +149,7 @@ def _starts(sentences: tuple[Span, ...]) -> list[int] | None:
     >>> _starts((Span(0, 5), Span(6, 9))), _starts((Span(0, 5), Span(3, 9)))
     ([0, 6], None)
     """
-    if all(a.end <= b.start for a, b in zip(sentences, sentences[1:])):
+    if all(a.end <= b.start for a, b in zip(sentences, sentences[1:], strict=False)):
         return [s.start for s in sentences]
     return None
 

@@ -191,16 +191,18 @@ def build(
     on_event: Callable[[BuildEvent], None] | None = None,
     ontology: Path | None = REPO / "ontology" / "edukg.ttl",
     analysis_auto_max: int = ANALYSIS_AUTO_MAX,
-    bulk: bool = False,
+    bulk: bool = True,
     bulk_batch: int = 200_000,
     overlap: bool = True,
 ) -> BuildReport:
     """Build (incrementally) the articles found in ``inputs`` into the store.
 
-    ``bulk`` writes with Oxigraph's bulk loader in batches of ``bulk_batch`` quads (several times
-    faster, not atomic: see :func:`kg.store.bulk_add_articles`); the default writes each article
-    in one transaction. ``overlap`` writes in a background thread while the next articles are
-    extracted (Oxigraph parses and writes without holding the GIL); ``False`` writes in turn.
+    ``bulk`` (the default) writes new articles with Oxigraph's bulk loader in batches of
+    ``bulk_batch`` quads, each batch whole or not at all (:func:`kg.store.bulk_add_articles`), and
+    replaces changed ones in a transaction each; ``bulk=False`` writes every article in its own
+    transaction (several times slower). ``overlap`` writes in a background thread while the next
+    articles are extracted (Oxigraph parses and writes without holding the GIL); ``False`` writes
+    in turn.
     """
     started = time.perf_counter()
     store = _open(store_path)
@@ -221,7 +223,7 @@ def build(
 
     if isinstance(store, Store):
         for graph in kgstore.drop_incomplete_articles(store):
-            events(BuildEvent(graph, "note", "incomplete article graph (a killed --bulk build) removed"))
+            events(BuildEvent(graph, "note", "article graph without its content hash removed (rebuilt if read again)"))
     stored = ops.article_graphs(store)
 
     def todo() -> Iterator[Article]:
@@ -289,18 +291,34 @@ def _record(mapped: Mapped, stored: dict[str, str], events: Callable[[BuildEvent
 
 
 class _BulkBatches:
-    """Gathers mapped articles and writes them in batches with :func:`kg.store.bulk_add_articles`."""
+    """Gathers new articles and writes each batch whole with :func:`kg.store.bulk_add_articles`.
+
+    A batch is written once it holds ``batch`` quads (never more than
+    :data:`kg.store.BULK_ATOMIC_MAX`, so it lands whole or not at all). A changed article (its
+    graph is stored) is replaced in its own transaction after the batch before it is written, so
+    readers see its old or its new graph, never neither, and progress stays in input order.
+    """
 
     def __init__(self, store: Store, batch: int) -> None:
-        self.store, self.batch = store, batch
+        self.store, self.batch = store, max(1, min(batch, kgstore.BULK_ATOMIC_MAX))
         self.pending: list[Mapped] = []
         self.quads = 0
 
+    def _stored(self, mapped: Mapped) -> bool:
+        from pyoxigraph import NamedNode
+
+        from .vocab import article_iri, graph_iri
+
+        return self.store.contains_named_graph(NamedNode(graph_iri(article_iri(mapped.article.id))))
+
     def add(self, mapped: Mapped) -> list[tuple[Mapped, str]]:
-        """Queue one article; the articles written if that filled a batch (with their errors)."""
+        """Queue one article; the articles written meanwhile (with their errors), in input order."""
+        if mapped.quads is not None and self._stored(mapped):
+            return self.flush() + [(mapped, _store_one(self.store, mapped))]
+        done = self.flush() if self.quads and self.quads + mapped.count > kgstore.BULK_ATOMIC_MAX else []
         self.pending.append(mapped)
         self.quads += mapped.count
-        return self.flush() if self.quads >= self.batch else []
+        return done + (self.flush() if self.quads >= self.batch else [])
 
     def flush(self) -> list[tuple[Mapped, str]]:
         from .vocab import article_iri

@@ -372,9 +372,10 @@ class Zygote:
             raise RuntimeError("zygote died")
         return json.loads(line)
 
-    def start(self, argv: Iterable[str | Path], log: Path) -> int:
-        """Fork a child running ``kg <argv>`` with stderr to ``log``; returns its pid."""
-        return self._ask({"op": "run", "argv": [str(a) for a in argv], "log": str(log)})["pid"]
+    def start(self, argv: Iterable[str | Path], log: Path, env: dict[str, str] | None = None) -> int:
+        """Fork a child running ``kg <argv>`` (with ``env`` added to its environment) and stderr to ``log``;
+        returns its pid."""
+        return self._ask({"op": "run", "argv": [str(a) for a in argv], "log": str(log), "env": env or {}})["pid"]
 
     def wait(self, pid: int) -> int:
         """Reap the child: its exit code, or ``-signal`` if a signal ended it."""
@@ -418,6 +419,7 @@ def _zygote_main() -> None:  # pragma: no cover - runs in its own process
         if msg["op"] == "run":
             pid = os.fork()
             if pid == 0:
+                os.environ.update(msg.get("env") or {})
                 _zygote_child(msg["argv"], msg["log"])
             print(json.dumps({"pid": pid}), flush=True)
         elif msg["op"] == "wait":

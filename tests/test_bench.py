@@ -97,8 +97,10 @@ def test_bench_scale_renders_checkpoints():
     from bench.scale import render
 
     result = {"seconds": 100.0, "added": 2000, "quads": 10, "stages": {"write": 25.0}, "checkpoints": [
-        {"articles": 1000, "seconds": 50.0, "window_articles_per_s": 20.0, "window_write_share": 0.25, "rss_mib": 700.0},
-        {"articles": 2000, "seconds": 100.0, "window_articles_per_s": 20.0, "window_write_share": 0.25, "rss_mib": 710.0}]}
+        {"articles": 1000, "seconds": 50.0, "window_articles_per_s": 20.0, "window_write_share": 0.25,
+         "rss_mib": 700.0},
+        {"articles": 2000, "seconds": 100.0, "window_articles_per_s": 20.0, "window_write_share": 0.25,
+         "rss_mib": 710.0}]}
     text = render(result, "python -m bench.build X 2 Y")
     assert "2,000 articles" in text and "| 2000 | 100.0 | 20.0 | 25 % | 710.0 |" in text
     assert "store write 25 %" in text

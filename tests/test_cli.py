@@ -93,15 +93,27 @@ def test_cli_validate_seed_store_conforms(cli_store):
     assert "conforms: 0 violations" in proc.stderr
 
 
-def test_cli_build_bulk(tmp_path):
-    """`kg build --bulk` loads through the bulk loader; with a remote store it is a usage error."""
+def test_cli_build_bulk(tmp_path, monkeypatch):
+    """`kg build` loads through the bulk loader (`--bulk`, the default) or one transaction per article
+    (`--transactions`, or KG_BULK=0); `--bulk` with a remote store is a usage error."""
     from click.testing import CliRunner
 
+    from kg import store as kgstore
     from kg.cli import main
 
+    used = []
+    for name in ("bulk_add_articles", "replace_article"):
+        real = getattr(kgstore, name)
+        monkeypatch.setattr(kgstore, name, lambda st, *a, _real=real, _name=name: used.append(_name) or _real(st, *a))
     runner = CliRunner()
-    res = runner.invoke(main, ["build", "--bulk", "--store", str(tmp_path / "s"), str(SEEDS)])
-    assert res.exit_code == 0, res.output
-    assert "5 added" in res.output
+    for args, env, way in ([], {}, "bulk_add_articles"), (["--bulk"], {}, "bulk_add_articles"), \
+            (["--transactions"], {}, "replace_article"), ([], {"KG_BULK": "0"}, "replace_article"), \
+            (["--bulk"], {"KG_BULK": "0"}, "bulk_add_articles"):
+        used.clear()
+        store = tmp_path / f"s{len(list(tmp_path.iterdir()))}"
+        res = runner.invoke(main, ["build", *args, "--store", str(store), str(SEEDS)], env=env)
+        assert res.exit_code == 0, res.output
+        assert "5 added" in res.output
+        assert set(used) == {way}, (args, env, used)
     res = runner.invoke(main, ["build", "--bulk", "--store", "http://127.0.0.1:9", str(SEEDS)])
     assert res.exit_code == 2 and "--bulk is for the embedded store" in res.output

@@ -113,8 +113,15 @@ def _check_complete_or_absent(state: dict[str, frozenset[str]], ref: dict[str, f
     return articles
 
 
-def test_hardening_crash_build_killed_at_random_moments(corpus, zygote, reference, tmp_path):
+#: ``kg build`` write modes under the kill loop: bulk batches (the default; small ones here, so a
+#: kill can land between batches of the ten articles) and one transaction per article.
+WRITE_MODES = {"bulk-batches": ([], {"KG_BULK_BATCH": "1500"}), "transactions": (["--transactions"], {})}
+
+
+@pytest.mark.parametrize("mode", sorted(WRITE_MODES))
+def test_hardening_crash_build_killed_at_random_moments(corpus, zygote, reference, tmp_path, mode):
     ref_store, ref_graphs, ref_dump, ref_seconds = reference
+    extra, env = WRITE_MODES[mode]
     seed = int(os.environ.get("KG_HARDENING_SEED", random.randrange(1 << 30)))
     rnd = random.Random(seed)
     total_articles = sum("/graph/article/" in g for g in ref_graphs)
@@ -128,7 +135,7 @@ def test_hardening_crash_build_killed_at_random_moments(corpus, zygote, referenc
         # stored only the analysis is left, and the window lets some runs finish (then start over)
         left = (total_articles - stored + 1) / (total_articles + 1) if stored < total_articles else 1.0
         window = 0.3 + ref_seconds * left
-        pid = zygote.start(["build", "--quiet", "--store", str(store), str(corpus)], log)
+        pid = zygote.start(["build", "--quiet", *extra, "--store", str(store), str(corpus)], log, env)
         time.sleep(rnd.uniform(0.02, window))
         os.kill(pid, signal.SIGKILL)  # the child is not reaped yet, so the pid is still ours
         status = zygote.wait(pid)
@@ -143,11 +150,11 @@ def test_hardening_crash_build_killed_at_random_moments(corpus, zygote, referenc
         shutil.rmtree(store)
         stored = 0
     print(
-        f"build kills survived: {kills} (seed {seed}, full build {ref_seconds:.1f} s); "
+        f"{mode}: build kills survived: {kills} (seed {seed}, full build {ref_seconds:.1f} s); "
         f"runs that completed first: {completions}; "
         f"articles stored after kills: {sorted(partial_states)} of {total_articles}"
     )
-    final = zygote.start(["build", "--quiet", "--store", str(store), str(corpus)], tmp_path / "final.log")
+    final = zygote.start(["build", "--quiet", *extra, "--store", str(store), str(corpus)], tmp_path / "final.log", env)
     assert zygote.wait(final) == 0, (tmp_path / "final.log").read_text()[-3000:]
     assert _dump(store) == ref_dump, ("the re-run did not finish the job exactly", _diff(store, ref_graphs))
     assert len(partial_states) >= 2, "kills never landed while articles were being written"

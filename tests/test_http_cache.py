@@ -7,7 +7,6 @@ real ``kg serve`` (granian) over keep-alive ``http.client`` connections.
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import time
 import urllib.parse

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import shutil
 
+import pytest
+
 from kg import store as kgstore
 from kg.pipeline import build
-from kg.vocab import EDU, GRAPH_NS
+from kg.vocab import EDU, GRAPH_NS, ID_NS
 
 CORE = ("City", "District", "School", "EducationGroup", "Policy", "GovernmentBody", "Person", "Observation", "Article")
 
@@ -150,13 +152,54 @@ def test_pipeline_parallel_build_equals_one_process(seeds_copy, seed_store_path,
 
 
 def test_pipeline_bulk_build_equals_transactional(seeds_copy, seed_store_path, tmp_path):
-    """`--bulk` (batches through Oxigraph's bulk loader) writes the same dataset, also with workers."""
-    for jobs in (1, 2):  # several batches for five articles
+    """Bulk batches (the default, here several for five articles) and one transaction per article
+    (`--transactions`) write the same dataset, in one process and with workers."""
+    for jobs in (1, 2):
         report = build([seeds_copy], tmp_path / f"bulk{jobs}", jobs=jobs, bulk=True, bulk_batch=3000)
         assert report.added == 5
         assert _dump(tmp_path / f"bulk{jobs}") == _dump(seed_store_path)
+        report = build([seeds_copy], tmp_path / f"tx{jobs}", jobs=jobs, bulk=False)
+        assert report.added == 5
+        assert _dump(tmp_path / f"tx{jobs}") == _dump(seed_store_path)
     again = build([seeds_copy], tmp_path / "bulk1", bulk=True)
     assert again.unchanged == 5
+
+
+def test_pipeline_bulk_build_replaces_changed_articles_in_transactions(seeds_copy, tmp_path, monkeypatch):
+    """New articles go through the bulk loader; a changed one is replaced in one transaction (never absent
+    from the store), and the batches around it keep the input order."""
+    from kg import pipeline
+
+    store = tmp_path / "store"
+    build([seeds_copy], store, bulk_batch=3000)
+    files = sorted(seeds_copy.glob("*.txt"))
+    files[2].write_text(files[2].read_text(encoding="utf-8") + "\nThe county added 1,234 new school places in 2023.\n",
+                        encoding="utf-8")
+    (seeds_copy / "zz_new.txt").write_text(files[0].read_text(encoding="utf-8").replace("2021", "2019"),
+                                           encoding="utf-8")
+    calls = []
+    for name in ("bulk_add_articles", "replace_article"):
+        real = getattr(kgstore, name)
+        monkeypatch.setattr(kgstore, name, lambda st, *a, _real=real, _name=name: calls.append(_name) or _real(st, *a))
+    events = []
+    report = build([seeds_copy], store, on_event=events.append)
+    assert (report.added, report.replaced, report.unchanged) == (1, 1, 4)
+    assert calls == ["replace_article", "bulk_add_articles"]
+    assert [e.status for e in events if e.status in {"added", "replaced"}] == ["replaced", "added"]
+    assert pipeline._BulkBatches(kgstore.open_store(None), 10**9).batch == kgstore.BULK_ATOMIC_MAX
+
+
+def test_pipeline_bulk_batch_over_the_atomic_limit_is_refused(tmp_path):
+    """A bulk batch is written whole or not at all only under Oxigraph's loader step, so bigger ones are refused."""
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    st = kgstore.open_store(None)
+    a = ID_NS + "article/big"
+    g = NamedNode(GRAPH_NS + "article/big")
+    quads = [Quad(NamedNode(a), NamedNode(EDU.value), Literal(str(i)), g) for i in range(kgstore.BULK_ATOMIC_MAX + 1)]
+    with pytest.raises(ValueError, match="at most"):
+        kgstore.bulk_add_articles(st, [(a, quads)])
+    assert len(st) == 0
 
 
 def test_pipeline_incomplete_graph_from_killed_bulk_build_is_redone(seeds_copy, seed_store_path, tmp_path):
@@ -189,7 +232,8 @@ def test_pipeline_parallel_reading_waits_for_the_writer():
         nonlocal pulled
         for i in range(60):
             pulled += 1
-            yield Article(f"a{i}", f"a{i}.txt", "en", "T", None, f"The Yuelu District Education Bureau met {i}.", f"h{i}")
+            text = f"The Yuelu District Education Bureau met {i}."
+            yield Article(f"a{i}", f"a{i}.txt", "en", "T", None, text, f"h{i}")
 
     window = pipeline.IN_FLIGHT_PER_JOB * 2
     ahead = []

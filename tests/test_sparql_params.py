@@ -24,7 +24,8 @@ def _solutions(result) -> list[tuple]:
         for n in names:
             term = sol[n]
             text = "" if term is None else str(term)
-            row.append(tuple(sorted(term.value.split(" | "))) if isinstance(term, Literal) and " | " in term.value else text)
+            joined = isinstance(term, Literal) and " | " in term.value
+            row.append(tuple(sorted(term.value.split(" | "))) if joined else text)
         out.append(tuple(row))
     return out
 
@@ -43,9 +44,11 @@ def store(seed_store_path):
 def _values(store) -> dict[str, list]:
     """Real parameter values from the seed store: entities, groups, districts, facts, measures."""
     ents = [NamedNode(r["e"]) for r in rows(store, "SELECT DISTINCT ?e WHERE { ?a edu:mentions ?e } ORDER BY ?e")]
-    facts = rows(store, "SELECT DISTINCT ?s ?p ?o WHERE { ?s edu:memberOf|edu:locatedIn ?o ; ?p ?o } ORDER BY ?s ?p ?o LIMIT 6")
+    facts = rows(store, "SELECT DISTINCT ?s ?p ?o WHERE { ?s edu:memberOf|edu:locatedIn ?o ; ?p ?o } "
+                        "ORDER BY ?s ?p ?o LIMIT 6")
     measures = [Literal(r["m"], language=r.get("l") or None) for r in rows(
-        store, "SELECT DISTINCT ?m (LANG(?x) AS ?l) WHERE { ?obs edu:measure ?x BIND(STR(?x) AS ?m) } ORDER BY ?m LIMIT 4")]
+        store, "SELECT DISTINCT ?m (LANG(?x) AS ?l) WHERE { ?obs edu:measure ?x BIND(STR(?x) AS ?m) } "
+               "ORDER BY ?m LIMIT 4")]
     return {"entities": ents, "facts": facts, "measures": measures}
 
 

@@ -27,6 +27,23 @@ def test_store_replace_article_replaces_only_that_graph(tmp_path):
     assert len(st) == 6
 
 
+def test_store_bulk_add_articles_writes_whole_articles_and_cleans_loader_files(tmp_path):
+    """Bulk batches carry their content hashes; loader files a killed load left are removed on open."""
+    st = kgstore.open_store(tmp_path / "s")
+    kgstore.bulk_add_articles(st, [_article(n) for n in range(3)])
+    kgstore.bulk_add_articles(st, [_article(1, "new")])  # a stored article given to the loader is replaced
+    assert kgstore.article_graphs(st) == {f"{ID_NS}article/a0": "hx", f"{ID_NS}article/a1": "hnew",
+                                          f"{ID_NS}article/a2": "hx"}
+    assert len(st) == 6
+    with pytest.raises(ValueError):
+        kgstore.bulk_add_articles(st, [(f"{ID_NS}article/other", _article(0)[1])])
+    del st
+    (tmp_path / "s" / "bulk-123.sst").write_bytes(b"half written")
+    st = kgstore.open_store(tmp_path / "s")
+    assert not (tmp_path / "s" / "bulk-123.sst").exists() and len(st) == 6
+    assert kgstore.remove_stray_bulk_files(tmp_path / "s") == []
+
+
 def test_store_replace_article_rejects_foreign_graph(tmp_path):
     st = kgstore.open_store(tmp_path / "s")
     a, quads = _article(0)

@@ -7,8 +7,8 @@ import shutil
 import urllib.parse
 
 import pytest
-
 from hardening_util import start_server
+
 from kg.config import Settings
 from kg.store import open_store
 from kg.web import create_app
