@@ -282,3 +282,20 @@ def test_pipeline_writer_thread_reports_a_failed_write_and_goes_on(tmp_path):
     assert list(errors) == ["w7"] and errors["w7"].startswith("could not store:")
     assert sorted(kgstore.article_graphs(store)) == sorted(article_iri(f"w{i}") for i in range(40) if i != 7)
     assert not writer.thread.is_alive()
+
+
+def test_pipeline_idle_writer_loads_early(seeds_copy, tmp_path, monkeypatch):
+    """The writer thread loads its pending articles once they reach EARLY_BATCH quads if nothing else is
+    queued (so the load left after the extraction ends is small); writing in turn fills whole batches."""
+    from kg import pipeline
+
+    sizes = []
+    real = kgstore.bulk_add_articles
+    monkeypatch.setattr(kgstore, "bulk_add_articles", lambda st, items: sizes.append(len(items)) or real(st, items))
+    monkeypatch.setattr(pipeline, "EARLY_BATCH", 1)
+    build([seeds_copy], tmp_path / "thread", bulk_batch=10**6)
+    assert sum(sizes) == 5 and len(sizes) >= 2, sizes  # extraction is far slower than handing over
+    sizes.clear()
+    build([seeds_copy], tmp_path / "turn", bulk_batch=10**6, overlap=False)
+    assert sizes == [5]
+    assert _dump(tmp_path / "thread") == _dump(tmp_path / "turn")
