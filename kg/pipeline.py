@@ -244,7 +244,7 @@ def build(
                 _record(mapped, stored, events)
 
     batches = _BulkBatches(store, bulk_batch) if bulk and isinstance(store, Store) else None
-    writer = _Writer(store, batches, background=overlap)
+    writer = _Writer(store, batches, background=overlap, early=jobs <= 1)
     try:
         for mapped in _mapped(todo(), jobs, serialise=overlap):
             record(writer.put(mapped))  # failed extractions too, so progress stays in input order
@@ -290,10 +290,11 @@ def _record(mapped: Mapped, stored: dict[str, str], events: Callable[[BuildEvent
     events(BuildEvent(_where(mapped.article), status, f"{mapped.count} quads"))
 
 
-#: Quads worth one bulk load when the writer thread has nothing else to do. Each load has a fixed
-#: cost and leaves files to compact (770k quads: 13 s of CPU in loads of 19k quads, 10 s at 77k,
-#: 8 s at 193k), but a writer that waits for a full batch writes the last one after extraction ends.
-EARLY_BATCH = 50_000
+#: Quads worth one bulk load when the writer thread of a one-process build has nothing else to do.
+#: Each load leaves files for RocksDB to compact, more work the smaller the loads (1,000 articles,
+#: 770k quads: the compaction thread used 2.1 s of CPU with full batches, 4.7 s with loads of 100k,
+#: 8-9 s with 50k), but a writer that waits for a full batch writes the last one after extraction ends.
+EARLY_BATCH = 100_000
 
 
 class _BulkBatches:
@@ -359,16 +360,18 @@ class _Writer:
     last call, as (mapped, error) pairs, so progress events stay in the calling thread.
 
     Up to ``WRITE_QUEUE`` articles wait for the thread; with bulk batches, up to a batch of
-    quads, so the extraction goes on while the thread bulk-loads the previous batch. A thread with
-    nothing queued loads its pending articles once they reach ``EARLY_BATCH`` quads: when the
-    extraction is the slower side (one process), the last load after it ends stays small; when the
-    store is (``--jobs``), articles queue up and the batches stay full.
+    quads, so the extraction goes on while the thread bulk-loads the previous batch. With ``early``
+    (one extracting process: the second core has time to spare), a thread with nothing queued loads
+    its pending articles once they reach ``EARLY_BATCH`` quads, so the load left after extraction
+    ends stays small. With worker processes every core is busy, and small loads cost CPU (more
+    files to compact: with 50k-quad loads, compaction took 10.3 s of a 1,000-article ``--jobs 2``
+    build's 21.5 s of writer-process CPU, with full batches 1.9 s of 12.1 s), so batches stay full.
     """
 
-    def __init__(self, store: Store, batches: _BulkBatches | None, *, background: bool) -> None:
+    def __init__(self, store: Store, batches: _BulkBatches | None, *, background: bool, early: bool = True) -> None:
         import queue
 
-        self.store, self.batches = store, batches
+        self.store, self.batches, self.early = store, batches, early
         self.done: queue.SimpleQueue = queue.SimpleQueue()
         self.thread = None
         if background:
@@ -401,8 +404,9 @@ class _Writer:
                 idle = not self.todo
             try:
                 written = self._write(mapped)
-                if idle and mapped is not None and self.batches is not None and self.batches.ready_early():
-                    written += self.batches.flush()  # nothing else to do: load now, so the last batch is small
+                batches = self.batches
+                if idle and self.early and mapped is not None and batches is not None and batches.ready_early():
+                    written += batches.flush()  # nothing else to do: load now, so the last batch is small
                 self.done.put(written)
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread, raised there
                 self.done.put(exc)

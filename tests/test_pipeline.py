@@ -285,8 +285,9 @@ def test_pipeline_writer_thread_reports_a_failed_write_and_goes_on(tmp_path):
 
 
 def test_pipeline_idle_writer_loads_early(seeds_copy, tmp_path, monkeypatch):
-    """The writer thread loads its pending articles once they reach EARLY_BATCH quads if nothing else is
-    queued (so the load left after the extraction ends is small); writing in turn fills whole batches."""
+    """In one process, the writer thread loads its pending articles once they reach EARLY_BATCH quads if
+    nothing else is queued (so the load left after the extraction ends is small); writing in turn, and the
+    writer of worker processes, fill whole batches."""
     from kg import pipeline
 
     sizes = []
@@ -298,4 +299,7 @@ def test_pipeline_idle_writer_loads_early(seeds_copy, tmp_path, monkeypatch):
     sizes.clear()
     build([seeds_copy], tmp_path / "turn", bulk_batch=10**6, overlap=False)
     assert sizes == [5]
-    assert _dump(tmp_path / "thread") == _dump(tmp_path / "turn")
+    sizes.clear()
+    build([seeds_copy], tmp_path / "jobs", bulk_batch=10**6, jobs=2)  # every core busy: full batches only
+    assert sizes == [5]
+    assert _dump(tmp_path / "thread") == _dump(tmp_path / "turn") == _dump(tmp_path / "jobs")
