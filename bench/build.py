@@ -58,8 +58,8 @@ def _child(inputs: list[str], store: str, jobs: int) -> dict[str, Any]:
     for mod, name, key in [(kg.store, "replace_article", "write"), (kg.store, "bulk_add_articles", "write"),
                            (kg.mapping, "to_quads", "map"), (kg.mapping, "to_nquads", "map"),
                            (kg.pipeline, "process_article", "extract"), (kg.pipeline, "_refresh_analysis", "analysis"),
-                           (kg.store, "stats", "stats"), (kg.remote, "replace_article", "write"),
-                           (kg.remote, "stats", "stats")]:
+                           (kg.store, "totals", "stats"), (kg.remote, "replace_article", "write"),
+                           (kg.remote, "totals", "stats")]:
         setattr(mod, name, timers.wrap(getattr(mod, name), key))
     t = time.perf_counter()
     checkpoints = _Checkpoints(t, every=int(os.environ.get("BENCH_CHECKPOINT", "1000")), timers=timers)

@@ -258,7 +258,7 @@ def build(
             events(BuildEvent("analysis graph", "note",
                               f"not refreshed for {len(stored)} articles (> {analysis_auto_max}): run `kg analyze`"))
     store.flush()
-    totals = ops.stats(store)
+    totals = ops.totals(store)
     return BuildReport(
         **counts,
         skipped=tuple(skipped),

@@ -236,8 +236,14 @@ def dump(store: RemoteStore, output: IO[bytes] | str | Path, fmt: str = "nquads"
 
 
 def stats(store: RemoteStore) -> dict[str, Any]:
-    """Counts for build summaries (as :func:`kg.store.stats`)."""
+    """Counts as :func:`kg.store.stats` gives them."""
     return kgstore.summarise(lambda q: rows(store, q, union=False), len(store))
+
+
+def totals(store: RemoteStore) -> dict[str, int]:
+    """Entities and quads for the build summary (as :func:`kg.store.totals`)."""
+    entities = sum(int(r["n"]) for r in rows(store, kgstore.STATS_ENTITIES, union=False))
+    return {"entities": entities, "quads": len(store)}
 
 
 def write_analysis_graph(store: RemoteStore) -> bool:

@@ -43,7 +43,7 @@ from pyoxigraph import (
 )
 
 from .errors import ConfigError, QueryError
-from .vocab import EDU, EDU_NS, GRAPH_NS, ID_NS, PREFIXES
+from .vocab import EDU, EDU_NS, ENTITY_KINDS, GRAPH_NS, ID_NS, PREFIXES
 
 __all__ = [
     "ONTOLOGY_GRAPH",
@@ -63,6 +63,7 @@ __all__ = [
     "rows",
     "dump",
     "stats",
+    "totals",
     "backup",
     "restore",
     "LOCK_WAIT",
@@ -395,8 +396,25 @@ def summarise(select: Any, quads: int) -> dict[str, Any]:
 
 
 def stats(store: Store) -> dict[str, Any]:
-    """Counts for ``/healthz`` and build summaries."""
+    """Counts for ``/healthz``: articles, quads, entities and instances per class."""
     return summarise(lambda q: rows(store, q, union=False), len(store))
+
+
+#: Entities per kind for the build summary: only the entity kinds' type statements are read (the
+#: index finds them), not every evidence record's and observation's as :data:`STATS_CLASSES` does.
+STATS_ENTITIES = f"""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+    VALUES ?c {{ {" ".join(f"<{EDU[k]}>" for k in ENTITY_KINDS)} }}
+    GRAPH ?g {{ ?e a ?c }} FILTER(STRSTARTS(STR(?g), "{GRAPH_NS}article/"))
+}} GROUP BY ?c"""
+
+
+def totals(store: Store) -> dict[str, int]:
+    """Entities and quads in the store, for the build summary (several times quicker than :func:`stats`).
+
+    >>> totals(open_store(None))
+    {'entities': 0, 'quads': 0}
+    """
+    return {"entities": sum(int(r["n"]) for r in rows(store, STATS_ENTITIES, union=False)), "quads": len(store)}
 
 
 def backup(store_path: str | Path, dest: str | Path) -> int:

@@ -81,3 +81,11 @@ def test_store_dump_nquads_sorted_and_union_turtle(tmp_path):
     out = io.BytesIO()
     kgstore.dump(st, out, "turtle")
     assert b"contentHash" in out.getvalue()
+
+
+def test_store_totals_agree_with_stats(seed_store_path):
+    """The build summary's quick counts equal the full statistics' (entities: the entity kinds only)."""
+    st = kgstore.open_store(seed_store_path, read_only=True)
+    full = kgstore.stats(st)
+    assert kgstore.totals(st) == {"entities": full["entities"], "quads": full["quads"]}
+    assert full["entities"] > 50
