@@ -152,32 +152,38 @@ def _all_in_graph(nquads: bytes, graph: str) -> bool:
 
 
 def replace_article(store: Store, article_iri: str, quads: Iterable[Quad] | bytes) -> None:
-    """Replace the named graph of ``article_iri`` with ``quads`` (or their N-Quads serialisation).
+    """Write the named graph of ``article_iri`` (``quads``, or their N-Quads) in one transaction.
 
-    The old graph is dropped and the new one written; the new graph, including
-    the content hash that marks it complete, is written in one transaction.
-    N-Quads bytes (what ``kg build --jobs N`` workers send) are parsed by Oxigraph itself.
+    A new article is loaded (Oxigraph parses N-Quads bytes itself, as ``kg build --jobs N``
+    workers send them); a stored one is replaced by one SPARQL Update, ``DROP GRAPH`` then
+    ``INSERT DATA``, which Oxigraph applies in one transaction: readers see the old graph or the
+    new one, never neither, and a crash leaves one of them. The content hash that marks the article
+    complete is written with the rest.
 
     >>> s = open_store(None)
     >>> a = ID_NS + "article/b"
-    >>> replace_article(s, a, f'<{a}> <{EDU.contentHash}> "h2" <{GRAPH_NS}article/b> .\\n'.encode())
-    >>> article_hash(s, a)
-    'h2'
+    >>> for h in ("h1", "h2"):
+    ...     replace_article(s, a, f'<{a}> <{EDU.contentHash}> "{h}" <{GRAPH_NS}article/b> .\\n'.encode())
+    >>> article_hash(s, a), len(s)
+    ('h2', 1)
     """
     graph = NamedNode(GRAPH_NS + article_iri[len(ID_NS) :])
     if isinstance(quads, bytes | bytearray):
-        if not _all_in_graph(quads, graph.value):
+        data = bytes(quads)
+        if not _all_in_graph(data, graph.value):
             raise ValueError(f"every quad must be in {graph.value}")
     else:
         quads = list(quads)
         if any(q.graph_name != graph for q in quads):
             raise ValueError(f"every quad must be in {graph.value}")
-    if store.contains_named_graph(graph):
-        store.remove_graph(graph)
-    if isinstance(quads, bytes | bytearray):
-        store.load(bytes(quads), format=RdfFormat.N_QUADS)
-    else:
-        store.extend(quads)
+        data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    if not store.contains_named_graph(graph):
+        store.load(data, format=RdfFormat.N_QUADS)
+        return
+    # N-Quads escape line breaks in literals, so each statement ends in " <graph> .\n": drop the graph term
+    triples = (data if data.endswith(b"\n") else data + b"\n").replace(f" <{graph.value}> .\n".encode(), b" .\n")
+    store.update(f"DROP SILENT GRAPH <{graph.value}> ;\nINSERT DATA {{ GRAPH <{graph.value}> {{\n"
+                 f"{triples.decode()}}} }}")
 
 
 #: Most quads :func:`bulk_add_articles` writes in one call. Oxigraph's bulk loader ingests up to

@@ -89,3 +89,45 @@ def test_store_totals_agree_with_stats(seed_store_path):
     full = kgstore.stats(st)
     assert kgstore.totals(st) == {"entities": full["entities"], "quads": full["quads"]}
     assert full["entities"] > 50
+
+
+def test_store_replace_article_of_a_stored_article_is_one_update(tmp_path):
+    """A stored article is replaced by one SPARQL Update (old or new graph, never neither); hostile
+    literals (line breaks, quotes, braces, the graph's own IRI followed by " .") survive it."""
+    st = kgstore.open_store(tmp_path / "s")
+    a, g = f"{ID_NS}article/a1", f"{GRAPH_NS}article/a1"
+    kgstore.replace_article(st, *_article(1))
+    hostile = f'line\nbreak "quoted" }} {{ <{g}> .\n\\ end\t\u2028 <{g}> .'
+    new = [Quad(NamedNode(a), NamedNode(EDU.contentHash), Literal("h2"), NamedNode(g)),
+           Quad(NamedNode(a), NamedNode(EDU.text), Literal(hostile, language="zh"), NamedNode(g))]
+    kgstore.replace_article(st, a, new)
+    from pyoxigraph import RdfFormat, serialize
+    kgstore.replace_article(st, a, serialize(new, format=RdfFormat.N_QUADS))  # the same, as N-Quads bytes
+    assert set(st.quads_for_pattern(None, None, None, NamedNode(g))) == set(new)
+    assert kgstore.article_hash(st, a) == "h2"
+
+
+def test_store_replacing_an_article_never_shows_it_absent(tmp_path):
+    """A reader polling while an article is replaced over and over always finds it (old or new)."""
+    import threading
+
+    st = kgstore.open_store(tmp_path / "s")
+    a, quads = _article(1, "v0")
+    body = [Quad(q.subject, NamedNode(EDU.value), Literal(str(i)), q.graph_name) for i in range(300) for q in quads[:1]]
+    kgstore.replace_article(st, a, quads + body)
+    done, seen = threading.Event(), []
+
+    def poll():
+        while not done.is_set():
+            seen.append(kgstore.article_hash(st, a))
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    try:
+        for n in range(60):
+            _, new = _article(1, f"v{n + 1}")
+            kgstore.replace_article(st, a, new + body)
+    finally:
+        done.set()
+        reader.join()
+    assert len(seen) > 100 and None not in seen, (len(seen), seen.count(None))
