@@ -259,6 +259,12 @@ def build(
                               f"not refreshed for {len(stored)} articles (> {analysis_auto_max}): run `kg analyze`"))
     store.flush()
     totals = ops.totals(store)
+    path = store_path if isinstance(store_path, str | Path) else None
+    if batches is not None and kgstore.worth_compacting(path, batches.loaded, totals["quads"]):
+        events(BuildEvent("store", "note", "compacting the bulk-loaded files, so queries read fewer of them"))
+        compacted = time.perf_counter()
+        store.optimize()
+        events(BuildEvent("store", "note", f"compacted in {time.perf_counter() - compacted:.1f} s"))
     return BuildReport(
         **counts,
         skipped=tuple(skipped),
@@ -311,6 +317,7 @@ class _BulkBatches:
         self.early = min(self.batch, EARLY_BATCH)
         self.pending: list[Mapped] = []
         self.quads = 0
+        self.loaded = 0  # quads bulk-loaded so far
 
     def ready_early(self) -> bool:
         """Whether the pending articles are worth a load before the batch is full (the writer is idle)."""
@@ -341,6 +348,7 @@ class _BulkBatches:
             return [(m, m.error) for m in batch]
         try:
             kgstore.bulk_add_articles(self.store, [(article_iri(m.article.id), m.quads) for m in good])
+            self.loaded += sum(m.count for m in good)
         except Exception:  # noqa: BLE001 - fall back to one transaction per article, to skip only the bad one
             log.debug("bulk load failed, writing one by one\n%s", traceback.format_exc())
             return [(m, _store_one(self.store, m) if m.quads is not None else m.error) for m in batch]

@@ -303,3 +303,33 @@ def test_pipeline_idle_writer_loads_early(seeds_copy, tmp_path, monkeypatch):
     build([seeds_copy], tmp_path / "jobs", bulk_batch=10**6, jobs=2)  # every core busy: full batches only
     assert sizes == [5]
     assert _dump(tmp_path / "thread") == _dump(tmp_path / "turn") == _dump(tmp_path / "jobs")
+
+
+def test_pipeline_compacts_after_large_bulk_loads_only(seeds_copy, tmp_path, monkeypatch):
+    """A build whose bulk loads are a large share of the store compacts it (queries then read fewer
+    files); a small incremental one does not, until unmerged files pile up."""
+    store, extra = tmp_path / "store", tmp_path / "extra"
+    extra.mkdir()
+    first = sorted(seeds_copy.glob("*.txt"))[0]
+    text = first.read_text(encoding="utf-8")
+    first.unlink()
+    notes = []
+
+    def note(e):
+        if e.status == "note":
+            notes.append(e.detail)
+
+    build([seeds_copy], store, on_event=note)
+    assert any(n.startswith("compacted in ") for n in notes), notes
+    monkeypatch.setattr(kgstore, "COMPACT_LOADED_SHARE", 0.5)  # one article in five is a small build
+    notes.clear()
+    (extra / "one.txt").write_text(text, encoding="utf-8")
+    report = build([seeds_copy, extra], store, on_event=note)
+    assert (report.added, report.unchanged) == (1, 4)
+    assert not any("compact" in n for n in notes), notes
+    monkeypatch.setattr(kgstore, "COMPACT_SMALL_FILES", 0)  # unmerged files piled up
+    (extra / "two.txt").write_text(text, encoding="utf-8")
+    notes.clear()
+    report = build([seeds_copy, extra], store, on_event=note)
+    assert report.added == 1
+    assert any(n.startswith("compacted in ") for n in notes), notes
