@@ -122,6 +122,49 @@ def _tree_rss(proc: Any) -> int:
     return total
 
 
+class _ThreadCpu:
+    """CPU seconds of the build's threads, by kind, from ``/proc`` (Linux): the build process's Python
+    threads (extraction in one process, the writer and the bulk loader), RocksDB's background threads
+    (``rocksdb:*``: compaction and flushes, which no timer in the build sees) and the worker processes.
+
+    Each thread's last reading is kept, so threads that end before the build does still count.
+
+    >>> t = _ThreadCpu(); t.sample(__import__("os").getpid()); sorted(t.totals())
+    ['build', 'store background', 'workers']
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[tuple[int, str], tuple[str, float]] = {}
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def sample(self, pid: int) -> None:
+        import psutil
+
+        try:
+            procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+        except psutil.Error:
+            return
+        for proc in procs:
+            try:
+                tids = os.listdir(f"/proc/{proc.pid}/task")
+            except OSError:
+                continue
+            for tid in tids:
+                try:
+                    stat = Path(f"/proc/{proc.pid}/task/{tid}/stat").read_text()
+                except OSError:
+                    continue
+                comm, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+                kind = ("store background" if comm.startswith("rocksdb") else "build") if proc.pid == pid else "workers"
+                self.last[(proc.pid, tid)] = (kind, (int(fields[11]) + int(fields[12])) / self.tick)
+
+    def totals(self) -> dict[str, float]:
+        out = {"build": 0.0, "store background": 0.0, "workers": 0.0}
+        for kind, seconds in self.last.values():
+            out[kind] += seconds
+        return {k: round(v, 1) for k, v in out.items()}
+
+
 def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, timeout: float = 7200,
                   analysis: bool = True, bulk: bool = True, overlap: bool = True) -> dict[str, Any]:
     """Build ``inputs`` into ``store`` in a child process; timings, counts and peak RSS (MiB).
@@ -137,11 +180,15 @@ def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, t
            **({} if overlap else {"BENCH_NO_OVERLAP": "1"})}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
     ps, peak, deadline = psutil.Process(proc.pid), 0, time.monotonic() + timeout
+    cpu, polls = _ThreadCpu(), 0
     while proc.poll() is None and time.monotonic() < deadline:
         try:
             peak = max(peak, _tree_rss(ps))
         except psutil.Error:
             pass
+        if polls % 5 == 0 and sys.platform.startswith("linux"):
+            cpu.sample(proc.pid)
+        polls += 1
         time.sleep(0.1)
     out, err = proc.communicate(timeout=60)
     if proc.returncode != 0:
@@ -149,7 +196,8 @@ def measure_build(inputs: Sequence[Path], store: Path | str, *, jobs: int = 1, t
     result = json.loads(out.strip().splitlines()[-1])
     prefix = (("" if analysis else "BENCH_NO_ANALYSIS=1 ") + ("" if bulk else "BENCH_BULK=0 ")
               + ("" if overlap else "BENCH_NO_OVERLAP=1 "))
-    result.update(jobs=jobs, bulk=bulk, overlap=overlap, peak_rss_mib=round(peak / 2**20, 1), command=prefix + "python " + " ".join(cmd[1:]))
+    result.update(jobs=jobs, bulk=bulk, overlap=overlap, peak_rss_mib=round(peak / 2**20, 1), cpu=cpu.totals(),
+                  command=prefix + "python " + " ".join(cmd[1:]))
     return result
 
 

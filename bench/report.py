@@ -56,9 +56,11 @@ def _builds(builds: list[dict[str, Any]], title: str) -> str:
                      f"{100 * st.get('map', 0) / secs:.0f} %" if b["jobs"] == 1 else "workers",
                      f"{100 * st.get('write', 0) / secs:.0f} %",
                      f"{100 * st.get('write_wait', st.get('write', 0)) / secs:.0f} %",
-                     f"{100 * st.get('analysis', 0) / secs:.0f} %"])
+                     f"{100 * st.get('analysis', 0) / secs:.0f} %",
+                     " / ".join(f"{v:,.0f}" for v in (b.get("cpu") or {}).values()) or "–"])
     head = ["articles", "langs", "jobs", "write", "added", "skipped", "quads", "s", "articles/s", "quads/s",
-            "peak RSS MiB", "extract", "map", "store write", "waiting on the store", "analysis"]
+            "peak RSS MiB", "extract", "map", "store write", "waiting on the store", "analysis",
+            "CPU s: build / store background / workers"]
     cmds = "\n".join(f"    {b['command']}" for b in builds)
     return (f"## {title}\n\n{table(head, rows)}\n{STAGES}\n\nCommands (child processes):\n\n{cmds}\n\n")
 
@@ -66,7 +68,9 @@ def _builds(builds: list[dict[str, Any]], title: str) -> str:
 STAGES = ("Stage columns are shares of the build's wall time. *store write*: time spent in the store write "
           "(in the writer thread, it runs while the next articles are extracted); *waiting on the store*: time the "
           "build's main thread was held up by it (handing an article to a full writer queue, the final flush; "
-          "equal to *store write* when writing in turn).")
+          "equal to *store write* when writing in turn). *CPU s*: CPU seconds of the build process's own threads, "
+          "of RocksDB's background threads in it (compaction and flushes: the store's cost that no timer sees, "
+          "running on the same cores) and of the worker processes (read from /proc).")
 
 
 def _jobs(j: list[dict[str, Any]]) -> str:

@@ -40,7 +40,18 @@ def render(result: dict[str, Any], command: str) -> str:
             + table(["articles written", "s since start", "articles/s (window)", "store write (window)", "RSS MiB"], rows)
             + f"\nWhole build: {secs:,.0f} s, {result['added'] / secs:,.1f} articles/s, {result['quads']:,} quads, "
             f"store write {100 * write / secs:.0f} % of the build time, peak RSS {peak} MiB. "
-            f"Command: `{command}`.\n")
+            + _cpu_line(result) + f"Command: `{command}`.\n")
+
+
+def _cpu_line(result: dict[str, Any]) -> str:
+    """CPU seconds by kind of thread, and RocksDB's background share (compaction: no build timer sees it)."""
+    cpu = result.get("cpu") or {}
+    total = sum(cpu.values())
+    if not total:
+        return ""
+    parts = ", ".join(f"{kind} {seconds:,.0f} s" for kind, seconds in cpu.items())
+    return (f"CPU: {parts} ({total:,.0f} s in all; RocksDB's background threads, i.e. compaction, "
+            f"{100 * cpu.get('store background', 0.0) / total:.0f} %). ")
 
 
 def main(argv: list[str] | None = None) -> None:
