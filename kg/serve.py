@@ -30,7 +30,10 @@ from typing import Any
 
 from .config import Settings
 
-__all__ = ["run", "gunicorn_options", "granian_options", "SERVERS", "READY", "RETIRING", "STOP_GRACE"]
+__all__ = [
+    "run", "gunicorn_options", "granian_options", "stop_accepting",
+    "SERVERS", "READY", "RETIRING", "STOP_GRACE", "DRAIN_SECONDS",
+]
 
 #: The production servers ``kg serve`` can run.
 SERVERS = ("granian", "gunicorn")
@@ -206,6 +209,60 @@ def _stop_on_first_signal(state: Path) -> None:
         return stop
 
     gsig.set_sync_signals = set_sync_signals  # granian's worker imports it when it starts serving
+
+
+#: Seconds a retiring granian worker keeps serving, taking no new connections, before it stops:
+#: the connections it accepted just before have their request read by then (see :func:`stop_accepting`).
+DRAIN_SECONDS = 0.25
+
+
+def stop_accepting(port: int | None = None) -> bool:
+    """Make this worker process take no more connections from the listening socket it shares with
+    the other workers, which go on accepting; True if a listening socket was found.
+
+    granian's graceful stop closes at once every connection whose request it has not read yet
+    (hyper closes "idle" HTTP/1 connections), so a connection the worker accepted a moment before
+    it stopped was dropped without an answer. A retiring worker therefore first puts a private,
+    never-connected listening socket in place of the shared one (``dup2`` onto the same descriptor
+    number: its event loop keeps the registration, and its accepts find nothing), serves what it
+    has accepted for :data:`DRAIN_SECONDS`, then stops. Linux only (``/proc/self/fd``).
+
+    >>> stop_accepting(port=1) in (True, False)
+    True
+    """
+    import socket
+    import stat
+
+    try:
+        descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return False
+    found = False
+    for fd in descriptors:
+        try:
+            if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                continue
+            probe = socket.socket(fileno=os.dup(fd))
+        except OSError:
+            continue
+        try:
+            listening = probe.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+            family, local = probe.family, probe.getsockname()
+        except OSError:
+            continue
+        finally:
+            probe.close()
+        if not listening or family not in (socket.AF_INET, socket.AF_INET6):
+            continue
+        if port and local[1] != port:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as dummy:
+            dummy.bind(("127.0.0.1", 0))
+            dummy.listen(1)
+            dummy.setblocking(False)  # the event loop's accept must find nothing, not wait
+            os.dup2(dummy.fileno(), fd, inheritable=False)
+        found = True
+    return found
 
 
 def _mark(folder: Path, pid: int) -> None:

@@ -129,23 +129,28 @@ def test_hardening_crash_build_killed_at_random_moments(corpus, zygote, referenc
     kills = completions = 0
     partial_states = set()
     stored = 0
+    stalled = 0  # kills in a row that found the store as the kill before (nothing written in between)
     while kills < KILLS:
         log = tmp_path / "build.log"
         # aim inside the work left: the missing articles plus the analysis; once every article is
-        # stored only the analysis is left, and the window lets some runs finish (then start over)
+        # stored only the analysis is left, and the window lets some runs finish (then start over).
+        # A run's start-up and its last batch do not shrink with the work left: while kills keep
+        # landing before anything new is written, the window grows, so the loop always moves on
         left = (total_articles - stored + 1) / (total_articles + 1) if stored < total_articles else 1.0
-        window = 0.3 + ref_seconds * left
+        window = (0.3 + ref_seconds * left) * 1.3**stalled
         pid = zygote.start(["build", "--quiet", *extra, "--store", str(store), str(corpus)], log, env)
         time.sleep(rnd.uniform(0.02, window))
         os.kill(pid, signal.SIGKILL)  # the child is not reaped yet, so the pid is still ours
         status = zygote.wait(pid)
         if status == -signal.SIGKILL:
             kills += 1
-            stored = _check_complete_or_absent(_store_state(store), ref_graphs)
+            before, stored = stored, _check_complete_or_absent(_store_state(store), ref_graphs)
+            stalled = stalled + 1 if stored == before else 0
             partial_states.add(stored)
             continue
         assert status == 0, log.read_text()[-3000:]
         completions += 1
+        stalled = 0
         assert _dump(store) == ref_dump, ("a completed build differs from the reference", _diff(store, ref_graphs))
         shutil.rmtree(store)
         stored = 0

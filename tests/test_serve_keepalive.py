@@ -157,6 +157,55 @@ def test_serve_runaway_burst_under_keep_alive_load_keeps_serving(granian):
     assert not [pid for pid in now if _alive(pid)], now
 
 
+def _fresh_connections(port: int, stop: threading.Event, tally: dict[str, list[str]]) -> None:
+    """Send a cheap query on a new connection each time, with no retry (as curl does). The
+    request follows the connection after 30 ms, as over a slow link (or from a loaded client)."""
+    while not stop.is_set():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
+        try:
+            conn.connect()
+            time.sleep(0.03)
+            conn.request("GET", _url(CHEAP), headers=JSON)
+            resp = conn.getresponse()
+            resp.read()
+            tally["ok" if resp.status == 200 else "status"].append(str(resp.status))
+        except (OSError, http.client.HTTPException) as exc:
+            tally["dropped"].append(repr(exc))
+        finally:
+            conn.close()
+
+
+def test_serve_retiring_worker_drops_no_new_connection(granian):
+    """Runaway queries retire one worker after another while 4 clients open a new connection
+    for every cheap request: every request is answered, none is dropped. (granian's graceful
+    stop closes, unanswered, every connection whose request it has not read yet: a connection
+    the worker had just accepted was dropped; now a retiring worker first stops taking
+    connections, see ``kg.serve.stop_accepting``.) Retired workers stop on their own."""
+    server = granian
+    before = set(server.workers())
+    stop = threading.Event()
+    tally: dict[str, list[str]] = {"ok": [], "status": [], "dropped": []}
+    threads = [threading.Thread(target=_fresh_connections, args=(server.port, stop, tally)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(8):
+            status, body = _runaway(server)
+            assert status == 503 and b"time limit" in body, (status, body[:200])
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=CLIENT_TIMEOUT + 5)
+    assert not tally["dropped"], (len(tally["dropped"]), tally["dropped"][:3], server.tail())
+    assert not tally["status"], tally["status"][:5]
+    assert len(tally["ok"]) > 50
+    assert not set(server.workers()) & before, "the runaway queries retired no worker"
+    log = server.tail(100_000)
+    assert log.count("ran past the time limit") >= 8, log
+    assert "still stopping" not in log, log  # every retirement ended by itself, none was killed
+
+
 def test_serve_worker_stops_after_repeated_stop_signals(tmp_path):
     """Five SIGTERMs in a row to a worker with a query in flight (what a burst of runaway
     queries sends it): it finishes its graceful stop well within the grace and is replaced;

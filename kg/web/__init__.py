@@ -122,13 +122,15 @@ def _retire_after(response):
     """If a query ran past the limit in this worker (it cannot be cancelled): answer, then end the
     worker; the supervisor starts a fresh one."""
     if g.get("kg_retire"):
-        response.call_on_close(partial(_end_worker, current_app.extensions["kg"]["supervised"]))
+        kg = current_app.extensions["kg"]
+        response.call_on_close(partial(_end_worker, kg["supervised"], kg["settings"].port))
     return response
 
 
-def _end_worker(supervised: bool | str) -> None:
-    """End this worker after its answer: at once (gunicorn sync), or by a graceful stop that lets
-    the requests in flight on its other threads finish (granian)."""
+def _end_worker(supervised: bool | str, port: int | None = None) -> None:
+    """End this worker after its answer: at once (gunicorn sync), or (granian) by taking no new
+    connections, serving those it has accepted for a moment, then a graceful stop that lets the
+    requests in flight on its other threads finish."""
     import logging
     import os
     import signal
@@ -140,6 +142,10 @@ def _end_worker(supervised: bool | str) -> None:
     guard = threading.Timer(30.0, os._exit, (0,))  # should the graceful stop hang
     guard.daemon = True
     guard.start()
+    from ..serve import DRAIN_SECONDS, stop_accepting
+
+    if stop_accepting(port):
+        time.sleep(DRAIN_SECONDS)
     # to the main thread: it waits in granian's stop event and runs the handler at once
     signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
 
