@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> None:
                                timeout=6 * 3600)
         command = result["command"]
     text = render(result, command)
+    if not args.render:
+        print(json.dumps(result), flush=True)  # the raw figures, for --render later
     if args.out:
         with args.out.open("a", encoding="utf-8") as f:
             f.write("\n" + text)
