@@ -227,8 +227,12 @@ def stop_accepting(port: int | None = None) -> bool:
     number: its event loop keeps the registration, and its accepts find nothing), serves what it
     has accepted for :data:`DRAIN_SECONDS`, then stops. Linux only (``/proc/self/fd``).
 
-    >>> stop_accepting(port=1) in (True, False)
-    True
+    >>> import socket
+    >>> shared = socket.create_server(("127.0.0.1", 0))
+    >>> port = shared.getsockname()[1]
+    >>> stop_accepting(port), shared.getsockname()[1] == port  # the descriptor now holds another socket
+    (True, False)
+    >>> shared.close()
     """
     import socket
     import stat
